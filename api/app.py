@@ -1,0 +1,67 @@
+"""The FastAPI application: an app factory whose lifespan opens the database and the connection pool."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from psycopg_pool import AsyncConnectionPool
+
+from api import problems
+from api.routes import health
+from api.settings import Settings, get_settings
+from ingest.database import DatabaseServer, connect
+from ingest.migrate import migrate
+
+log = logging.getLogger("chitieu.api")
+
+DESCRIPTION = """
+**chitieu** theo dõi các chỉ tiêu của nghị quyết, chương trình hành động: mỗi chỉ tiêu đang đúng tiến độ, có nguy cơ
+hay chậm tiến độ? — tracks the targets of provincial resolutions and action programmes.
+
+Errors are RFC 9457 problem details (`application/problem+json`).
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        server = DatabaseServer.open(
+            settings.database_url,
+            settings.data_dir,
+            settings.embedded_port,
+            settings.embedded_database,
+        )
+        try:
+            with connect(server.url) as conn:
+                for migration in migrate(conn):
+                    log.info("applied migration %04d_%s", migration.version, migration.name)
+            pool = AsyncConnectionPool(
+                server.url,
+                min_size=settings.pool_min_size,
+                max_size=settings.pool_max_size,
+                kwargs={"options": f"-c statement_timeout={settings.statement_timeout_ms}"},
+                open=False,
+            )
+            await pool.open(wait=True, timeout=30)
+            app.state.settings = settings
+            app.state.server = server
+            app.state.pool = pool
+            try:
+                yield
+            finally:
+                await pool.close()
+        finally:
+            server.close()
+
+    app = FastAPI(
+        title="chitieu — Theo dõi chỉ tiêu (target monitor)",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.include_router(health.router)
+    return app

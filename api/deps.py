@@ -1,0 +1,22 @@
+"""Dependencies shared by the routes, as Annotated aliases."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from psycopg_pool import AsyncConnectionPool
+
+from api.settings import Settings
+
+
+def get_pool(request: Request) -> AsyncConnectionPool:
+    pool: AsyncConnectionPool = request.app.state.pool
+    return pool
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+PoolDep = Annotated[AsyncConnectionPool, Depends(get_pool)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]

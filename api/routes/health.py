@@ -1,0 +1,41 @@
+"""Liveness and readiness."""
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import PoolDep
+from api.problems import Problem
+from ingest.migrate import latest_version
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Tiến trình đang chạy (process alive)")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    summary="Sẵn sàng phục vụ (ready: database reachable, migrations current)",
+    responses={503: {"description": "Not ready", "content": {"application/problem+json": {}}}},
+)
+async def readyz(pool: PoolDep) -> dict[str, Any]:
+    async with pool.connection() as conn:
+        row = await (
+            await conn.execute(
+                "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'),"
+                " (SELECT coalesce(max(version), 0) FROM schema_migrations)"
+            )
+        ).fetchone()
+    assert row is not None
+    timescaledb, migration = row
+    if migration != latest_version():
+        raise Problem(
+            503,
+            "Cơ sở dữ liệu chưa cập nhật (migrations pending)",
+            f"database at migration {migration}, code expects {latest_version()}: run `chitieu db migrate`",
+            slug="not-ready",
+        )
+    return {"status": "ready", "timescaledb": timescaledb, "migration": migration}

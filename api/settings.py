@@ -1,0 +1,47 @@
+"""The one typed configuration of chitieu, read from CHITIEU_* environment variables (or a .env file)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "indicators" / "catalogue"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHITIEU_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL with TimescaleDB. Unset: chitieu runs its own cluster in data_dir.",
+    )
+    data_dir: Path = Field(default=Path(".var/pg"), description="Embedded cluster's data directory.")
+    embedded_port: int = Field(default=55432, ge=1024, le=65535)
+    embedded_database: str = "chitieu"
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
+    public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL used in links (alerts, docs).")
+    grafana_url: str = Field(default="http://127.0.0.1:3000", description="Used for dashboard links in alerts.")
+
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+    statement_timeout_ms: int = Field(default=30_000, description="Per-statement limit on the server side.")
+
+    max_body_bytes: int = Field(default=64 * 1024 * 1024, description="Largest request body accepted (413 beyond).")
+    max_batch_rows: int = Field(default=1_000_000, description="Most observations in one batch (413 beyond).")
+    rate_limit_per_minute: int = Field(default=600, description="Write requests per API key per minute (429).")
+    reads: Literal["open", "keyed"] = Field(default="open", description="Whether GET endpoints need a key.")
+    report_grace_days: int = Field(default=30, description="Days after a period's due date before overdue.")
+    catalogue_dir: Path = CATALOGUE_DIR
+    load_catalogue_on_start: bool = True
+
+    log_level: str = "info"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

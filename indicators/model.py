@@ -1,0 +1,317 @@
+"""The catalogue's typed model: programmes, regions, agencies, indicators with targets and paths, tasks.
+
+The YAML files under indicators/catalogue/ are read into these classes (see catalogue.py); every rule that can be
+checked on one object is checked here, rules that span objects (codes, parents, periods) in catalogue.py.
+"""
+
+import itertools
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from indicators.numbers import parse_vi
+from indicators.periods import Frequency, Period, Span
+from indicators.units import UNITS
+
+Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
+Number = Annotated[float, BeforeValidator(parse_vi)]
+"""A YAML number (7.5, 1967) or a string in Vietnamese format ("7,5", "1.967")."""
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class ProgrammeKind(StrEnum):
+    annual_conclusion = "annual_conclusion"  # kết luận hội nghị: results of a year and targets of the next
+    action_programme = "action_programme"  # chương trình hành động
+    plan = "plan"  # kế hoạch
+
+
+class Programme(Model):
+    id: Code
+    title_vi: str
+    title_en: str
+    issuer_vi: str
+    province: Code
+    document_number: str | None = None
+    document_date: date | None = None
+    start_year: int
+    end_year: int
+    kind: ProgrammeKind
+
+    @model_validator(mode="after")
+    def _period_is_ordered(self) -> Self:
+        if self.end_year < self.start_year:
+            raise ValueError(f"end_year {self.end_year} is before start_year {self.start_year}")
+        return self
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start_year, self.end_year)
+
+
+class RegionLevel(StrEnum):
+    province = "province"
+    area = "area"  # a part of a province named by the documents, e.g. "miền núi", "đồng bằng"
+    district = "district"
+    commune = "commune"
+
+
+class Region(Model):
+    code: Code
+    name_vi: str
+    name_en: str
+    level: RegionLevel
+    parent: Code | None = None
+
+
+class Agency(Model):
+    code: Code
+    name_vi: str
+    name_en: str | None = None
+
+
+class Group(StrEnum):
+    economy = "economy"
+    society = "society"
+    environment = "environment"
+    defence_security = "defence_security"
+    party_building = "party_building"
+
+
+class Direction(StrEnum):
+    higher = "higher"  # higher is better
+    lower = "lower"  # type: ignore[assignment]  # (shadows str.lower) lower is better (for "giảm" targets the stated decrease is judged, see TargetBasis)
+
+
+class Measure(StrEnum):
+    level = "level"  # a stock or rate at the end of the period: GRDP per capita, forest cover
+    growth_rate = "growth_rate"  # % change on the same period of the previous year: GRDP growth
+    flow = "flow"  # accumulated within the year, reset each year: budget revenue, new party members
+    share = "share"  # a part of a whole, in %: urbanisation, trained labour
+
+
+class TargetKind(StrEnum):
+    at_least = "at_least"
+    at_most = "at_most"
+    range = "range"
+    approx = "approx"  # "khoảng": judged as at least (or at most) the value in the indicator's direction
+    exact = "exact"
+    qualitative = "qualitative"  # kept for the record, not computable (rank targets, "vượt mức Trung ương giao")
+
+
+class TargetBasis(StrEnum):
+    value = "value"  # the reported value itself
+    average_growth = "average_growth"  # compound average of the yearly rates over the span ("bình quân 9%/năm")
+    multiple_of_baseline = "multiple_of_baseline"  # value / baseline value ("gấp 2,5-3 lần năm 2020")
+    change_per_period = (
+        "change_per_period"  # improvement on the previous year, in the good direction ("giảm 0,6-1%/năm")
+    )
+
+
+class PathKind(StrEnum):
+    constant = "constant"
+    linear = "linear"
+    compound = "compound"
+    flow = "flow"  # year-to-date share of the annual target
+    change_per_period = "change_per_period"
+    milestones = "milestones"
+
+
+class Target(Model):
+    period: Annotated[Span, BeforeValidator(lambda v: v if isinstance(v, Span) else Span.parse(v))]
+    kind: TargetKind
+    value: Number | None = None
+    low: Number | None = None
+    high: Number | None = None
+    strict: bool = False  # "trên": strictly better than the value
+    basis: TargetBasis = TargetBasis.value
+    quote: str = Field(min_length=3)
+    reason: str | None = None  # why a target is qualitative
+    derived: bool = False  # values computed from the quote rather than printed in it (say how in `note`)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _values_fit_kind(self) -> Self:
+        match self.kind:
+            case TargetKind.range:
+                if self.low is None or self.high is None or self.value is not None:
+                    raise ValueError("a range target has low and high and no value")
+                if self.low > self.high:
+                    raise ValueError(f"range low {self.low} is above high {self.high}")
+            case TargetKind.qualitative:
+                if not self.reason:
+                    raise ValueError("a qualitative target needs a reason why it cannot be computed")
+                if self.value is not None or self.low is not None or self.high is not None:
+                    raise ValueError("a qualitative target has no values")
+            case _:
+                if self.value is None or self.low is not None or self.high is not None:
+                    raise ValueError(f"an {self.kind.value} target has a value and no low/high")
+        return self
+
+    @property
+    def computable(self) -> bool:
+        return self.kind is not TargetKind.qualitative
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """(low, high) of the target; equal for single-value kinds."""
+        if self.kind is TargetKind.range:
+            assert self.low is not None and self.high is not None
+            return self.low, self.high
+        assert self.value is not None
+        return self.value, self.value
+
+
+class Baseline(Model):
+    period: Annotated[Period, BeforeValidator(lambda v: v if isinstance(v, Period) else Period.parse(str(v)))]
+    value: Number | None = None  # None: taken from the observation for that period
+    quote: str | None = None
+
+
+class Milestone(Model):
+    period: Annotated[Period, BeforeValidator(lambda v: v if isinstance(v, Period) else Period.parse(str(v)))]
+    value: Number
+
+
+class Path(Model):
+    kind: PathKind
+    milestones: list[Milestone] = []
+    seasonal_profile: list[Number] | None = None  # cumulative share of the annual flow at the end of each month
+
+    @model_validator(mode="after")
+    def _milestones_fit_kind(self) -> Self:
+        if self.kind is PathKind.milestones and len(self.milestones) < 2:
+            raise ValueError("a milestones path needs at least two milestones")
+        if self.kind is not PathKind.milestones and self.milestones:
+            raise ValueError("only a milestones path takes milestones")
+        if self.seasonal_profile is not None:
+            profile = self.seasonal_profile
+            if len(profile) != 12 or any(b < a for a, b in itertools.pairwise(profile)):
+                raise ValueError("seasonal_profile is 12 rising cumulative shares, one per month")
+            if abs(profile[-1] - 1) > 1e-9:
+                raise ValueError("seasonal_profile must end at 1 (the whole year)")
+        return self
+
+
+class Indicator(Model):
+    code: Code
+    programme: Code
+    number: str | None = None  # as printed, e.g. "15" or "12.3"; None when unnumbered
+    name_vi: str
+    name_en: str
+    group: Group
+    unit: str
+    direction: Direction
+    measure: Measure
+    frequency: Frequency
+    owner: Code | None = None  # agency code
+    regions: list[Code] = []  # empty: the programme's province
+    parent: Code | None = None
+    baseline: Baseline | None = None
+    targets: list[Target] = Field(min_length=1)
+    path: Path | None = None  # None: the default for its measure and target (see default_path_kind)
+    tolerance: float = Field(default=0.05, ge=0, le=1)
+    note: str | None = None
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_is_known(cls, unit: str) -> str:
+        if unit not in UNITS:
+            raise ValueError(f"unknown unit {unit!r}; known units: {', '.join(sorted(UNITS))}")
+        return unit
+
+    @model_validator(mode="after")
+    def _baseline_before_targets(self) -> Self:
+        if self.baseline is not None:
+            for target in self.targets:
+                if self.baseline.period.year > target.period.last_year:
+                    raise ValueError(f"baseline {self.baseline.period} is after the target period {target.period}")
+        return self
+
+    @property
+    def path_kind(self) -> PathKind:
+        return self.path.kind if self.path else default_path_kind(self)
+
+    @property
+    def final_target(self) -> Target:
+        """The target with the latest end: what the indicator must reach in the end."""
+        return max(self.targets, key=lambda t: (t.period.last_year, -t.period.first_year))
+
+    def target_for(self, year: int) -> Target | None:
+        """The narrowest computable target whose period covers the year (a yearly one before a span)."""
+        covering = [t for t in self.targets if t.period.contains_year(year)]
+        if not covering:
+            return None
+        return min(covering, key=lambda t: (t.period.last_year - t.period.first_year, not t.computable))
+
+
+def default_path_kind(indicator: Indicator) -> PathKind:
+    target = indicator.final_target
+    if target.basis is TargetBasis.change_per_period:
+        return PathKind.change_per_period
+    if target.basis in (TargetBasis.multiple_of_baseline, TargetBasis.average_growth):
+        return PathKind.compound
+    if indicator.measure is Measure.flow:
+        return PathKind.flow
+    if indicator.measure is Measure.growth_rate:
+        return PathKind.constant
+    if indicator.baseline is not None and target.period.last_year > indicator.baseline.period.year:
+        return PathKind.linear
+    return PathKind.constant
+
+
+class TaskState(StrEnum):
+    not_started = "not_started"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class Task(Model):
+    code: Code
+    programme: Code
+    section: str  # as numbered in the document, e.g. "B.I.1" or "DM.II.3"
+    title_vi: str
+    lead: list[Code] = Field(min_length=1)  # agency codes
+    cooperating: list[Code] = []
+    cooperating_text: str | None = None  # as written, when it names no agency ("Các sở, ban, ngành liên quan")
+    time_frame: str  # verbatim: "Quý I/2025", "Thường xuyên", "Giai đoạn 2026-2030"
+    due: date | None = None  # derived from time_frame; None for recurring or event-bound tasks
+    review_every: Frequency | None = None  # for "Thường xuyên": how often progress is reviewed
+    until_event: str | None = None  # "đến Đại hội Đảng bộ tỉnh lần thứ XVIII"
+    kind: str = "task"  # "task" or "project" (a row of a danh mục)
+    supervisor_text: str | None = None  # "Phân công chỉ đạo" column of a danh mục
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _has_a_schedule(self) -> Self:
+        if self.due is None and self.review_every is None and self.until_event is None:
+            raise ValueError("a task needs a due date, a review cadence (review_every) or an until_event")
+        return self
+
+
+class CatalogueFile(Model):
+    """One YAML file: one source document."""
+
+    programme: Programme
+    source: str  # the seed document it transcribes, e.g. "002"
+    regions: list[Region] = []
+    agencies: list[Agency] = []
+    indicators: list[Indicator] = []
+    tasks: list[Task] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _items_belong_to_the_programme(cls, data: Any) -> Any:
+        """Indicators and tasks name their programme implicitly: the file's."""
+        if isinstance(data, dict) and isinstance(data.get("programme"), dict):
+            programme_id = data["programme"].get("id")
+            for key in ("indicators", "tasks"):
+                for item in data.get(key) or []:
+                    if isinstance(item, dict):
+                        item.setdefault("programme", programme_id)
+        return data

@@ -1,0 +1,139 @@
+"""A project-managed local PostgreSQL cluster with TimescaleDB, for `make run` and the tests.
+
+The cluster lives in a data directory of its own (default .var/pg) with its own port and unix socket, so it never
+touches the machine's main cluster. PostgreSQL refuses to run as root, so under root the server runs as the
+`postgres` system user.
+"""
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.errors import ConfigurationError
+
+SUPERUSER = "chitieu"
+
+
+def _bin_dir() -> Path:
+    pg_config = shutil.which("pg_config")
+    if pg_config is None:
+        raise ConfigurationError("pg_config not found: run `make run` (or scripts/bootstrap.sh) to install PostgreSQL")
+    out = subprocess.run([pg_config, "--bindir"], check=True, capture_output=True, text=True).stdout
+    return Path(out.strip())
+
+
+@dataclass
+class EmbeddedPostgres:
+    data_dir: Path
+    port: int
+    server_options: str = ""  # extra `postgres` command-line options, e.g. "-c shared_preload_libraries="
+
+    def __post_init__(self) -> None:
+        self.data_dir = self.data_dir.resolve()
+        self.socket_dir = self.data_dir / "run"
+        self.cluster_dir = self.data_dir / "data"
+        self.log_file = self.data_dir / "postgres.log"
+        self._bin = _bin_dir()
+        self._run_as = "postgres" if os.geteuid() == 0 else None
+        self._started_here = False
+
+    def url(self, database: str) -> str:
+        return f"postgresql://{SUPERUSER}@/{database}?host={self.socket_dir}&port={self.port}"
+
+    def _cmd(self, *args: str) -> list[str]:
+        command = [str(self._bin / args[0]), *args[1:]]
+        return ["runuser", "-u", self._run_as, "--", *command] if self._run_as else command
+
+    def _own(self, path: Path) -> None:
+        if self._run_as:
+            user = pwd.getpwnam(self._run_as)
+            os.chown(path, user.pw_uid, user.pw_gid)
+
+    def initialised(self) -> bool:
+        return (self.cluster_dir / "PG_VERSION").exists()
+
+    def running(self) -> bool:
+        result = subprocess.run(self._cmd("pg_ctl", "status", "-D", str(self.cluster_dir)), capture_output=True)
+        return result.returncode == 0
+
+    def init(self) -> None:
+        if self.initialised():
+            return
+        for path in (self.data_dir, self.socket_dir):
+            path.mkdir(parents=True, exist_ok=True)
+            self._own(path)
+        result = subprocess.run(
+            self._cmd("initdb", "-D", str(self.cluster_dir), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
+                      "--locale=C.UTF-8"),
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if result.returncode != 0:
+            last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise ConfigurationError(f"initdb failed in {self.cluster_dir}: {last}")
+        with (self.cluster_dir / "postgresql.conf").open("a") as conf:
+            conf.write(
+                "\n# chitieu embedded cluster\n"
+                "shared_preload_libraries = 'timescaledb'\n"
+                "timescaledb.telemetry_level = off\n"
+                "listen_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{self.socket_dir}'\n"
+                "max_connections = 200\n"
+                "shared_buffers = 512MB\n"
+                "max_wal_size = 4GB\n"
+                "synchronous_commit = on\n"
+                "timezone = 'UTC'\n"
+            )
+
+    def start(self) -> None:
+        """Start the cluster unless it already runs; remember whether we started it, so stop() leaves others' alone."""
+        self.init()
+        if self.running():
+            return
+        if _port_taken(self.port):
+            raise ConfigurationError(
+                f"port {self.port} is already in use: set CHITIEU_EMBEDDED_PORT to a free port "
+                "or CHITIEU_DATABASE_URL to an existing server"
+            )
+        self.log_file.touch()
+        self._own(self.log_file)
+        result = subprocess.run(
+            self._cmd("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.cluster_dir), "-l", str(self.log_file),
+                      "-o", f"-p {self.port} {self.server_options}"),
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if result.returncode != 0:
+            tail = self.log_file.read_text(errors="replace").splitlines()[-3:]
+            raise ConfigurationError(f"the embedded PostgreSQL did not start: {' | '.join(tail)}")
+        self._started_here = True
+        self._wait_for_socket()
+
+    def _wait_for_socket(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            ready = subprocess.run(
+                [str(self._bin / "pg_isready"), "-q", "-h", str(self.socket_dir), "-p", str(self.port)]
+            )
+            if ready.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise ConfigurationError("the embedded PostgreSQL started but does not accept connections")
+
+    def stop(self, *, only_if_started_here: bool = True) -> None:
+        if only_if_started_here and not self._started_here:
+            return
+        if self.running():
+            subprocess.run(
+                self._cmd("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.cluster_dir)),
+                capture_output=True,
+            )
+        self._started_here = False
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
