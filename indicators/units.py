@@ -43,6 +43,7 @@ UNITS: dict[str, Unit] = {
         Unit("households", "hộ", "households", "none", counts=True),
         Unit("schools", "trường", "schools", "none", counts=True),
         Unit("projects", "dự án", "projects", "none", counts=True),
+        Unit("products", "sản phẩm", "products", "none", counts=True),
         Unit("doctors_per_10000", "bác sĩ/vạn dân", "doctors per 10,000 people", "none"),
         Unit("beds_per_10000", "giường bệnh/vạn dân", "hospital beds per 10,000 people", "none"),
     ]
