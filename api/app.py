@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import ConnectionPool
 
 from api import problems
 from api.routes import health
@@ -38,21 +38,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with connect(server.url) as conn:
                 for migration in migrate(conn):
                     log.info("applied migration %04d_%s", migration.version, migration.name)
-            pool = AsyncConnectionPool(
+            pool = ConnectionPool(
                 server.url,
                 min_size=settings.pool_min_size,
                 max_size=settings.pool_max_size,
                 kwargs={"options": f"-c statement_timeout={settings.statement_timeout_ms}"},
                 open=False,
             )
-            await pool.open(wait=True, timeout=30)
+            pool.open(wait=True, timeout=30)
             app.state.settings = settings
             app.state.server = server
             app.state.pool = pool
             try:
                 yield
             finally:
-                await pool.close()
+                pool.close()
         finally:
             server.close()
 

@@ -3,13 +3,13 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import ConnectionPool
 
 from api.settings import Settings
 
 
-def get_pool(request: Request) -> AsyncConnectionPool:
-    pool: AsyncConnectionPool = request.app.state.pool
+def get_pool(request: Request) -> ConnectionPool:
+    pool: ConnectionPool = request.app.state.pool
     return pool
 
 
@@ -18,5 +18,5 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-PoolDep = Annotated[AsyncConnectionPool, Depends(get_pool)]
+PoolDep = Annotated[ConnectionPool, Depends(get_pool)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

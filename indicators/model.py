@@ -9,7 +9,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
 from indicators.numbers import parse_vi
 from indicators.periods import Frequency, Period, Span
@@ -18,6 +18,16 @@ from indicators.units import UNITS
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
 Number = Annotated[float, BeforeValidator(parse_vi)]
 """A YAML number (7.5, 1967) or a string in Vietnamese format ("7,5", "1.967")."""
+SpanField = Annotated[
+    Span, BeforeValidator(lambda v: v if isinstance(v, Span) else Span.parse(v)), PlainSerializer(str, return_type=str)
+]
+"""A year or a span of years: 2025, "2021-2030"."""
+PeriodField = Annotated[
+    Period,
+    BeforeValidator(lambda v: v if isinstance(v, Period) else Period.parse(str(v))),
+    PlainSerializer(str, return_type=str),
+]
+"""A reporting period: 2020, "2024-H1", "2024-Q2", "2024-06"."""
 
 
 class Model(BaseModel):
@@ -122,7 +132,7 @@ class PathKind(StrEnum):
 
 
 class Target(Model):
-    period: Annotated[Span, BeforeValidator(lambda v: v if isinstance(v, Span) else Span.parse(v))]
+    period: SpanField
     kind: TargetKind
     value: Number | None = None
     low: Number | None = None
@@ -167,13 +177,13 @@ class Target(Model):
 
 
 class Baseline(Model):
-    period: Annotated[Period, BeforeValidator(lambda v: v if isinstance(v, Period) else Period.parse(str(v)))]
+    period: PeriodField
     value: Number | None = None  # None: taken from the observation for that period
     quote: str | None = None
 
 
 class Milestone(Model):
-    period: Annotated[Period, BeforeValidator(lambda v: v if isinstance(v, Period) else Period.parse(str(v)))]
+    period: PeriodField
     value: Number
 
 

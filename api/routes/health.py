@@ -21,13 +21,11 @@ async def healthz() -> dict[str, str]:
     summary="Sẵn sàng phục vụ (ready: database reachable, migrations current)",
     responses={503: {"description": "Not ready", "content": {"application/problem+json": {}}}},
 )
-async def readyz(pool: PoolDep) -> dict[str, Any]:
-    async with pool.connection() as conn:
-        row = await (
-            await conn.execute(
-                "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'),"
-                " (SELECT coalesce(max(version), 0) FROM schema_migrations)"
-            )
+def readyz(pool: PoolDep) -> dict[str, Any]:
+    with pool.connection() as conn:
+        row = conn.execute(
+            "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'),"
+            " (SELECT coalesce(max(version), 0) FROM schema_migrations)"
         ).fetchone()
     assert row is not None
     timescaledb, migration = row

@@ -1,0 +1,141 @@
+"""The status board: every indicator-region series read in one query and judged by the status engine.
+
+`compute_board` is what the API, the CLI and the metrics collector show; `refresh_snapshot` writes the same board into
+indicator_status (and the target path into indicator_path) for SQL readers such as Grafana.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+
+from indicators.catalogue import Catalogue
+from indicators.model import Indicator
+from indicators.periods import Period
+from indicators.status import DEFAULT_GRACE_DAYS, Evaluation, Observation, evaluate_board, expected_series
+from ingest.timezone import period_bounds
+
+SeriesKey = tuple[str, str]  # (indicator, region)
+
+
+@lru_cache(maxsize=4096)
+def _period(text: str) -> Period:
+    return Period.parse(text)
+
+
+def cutoff_for(as_of: date) -> datetime:
+    """Revisions stored after the end of `as_of` (UTC) are not visible as of that date."""
+    return datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def read_series(
+    conn: psycopg.Connection[Any], as_of: date, indicators: Sequence[str] | None = None, region: str | None = None
+) -> dict[SeriesKey, list[Observation]]:
+    """The latest revision, as of the date, of every period of every series: one query, sorted by period."""
+    conditions = ["recorded_at < %(cutoff)s"]
+    params: dict[str, Any] = {"cutoff": cutoff_for(as_of)}
+    if indicators is not None:
+        conditions.append("indicator = ANY(%(indicators)s)")
+        params["indicators"] = list(indicators)
+    if region is not None:
+        conditions.append("region = %(region)s")
+        params["region"] = region
+    query = (
+        "SELECT DISTINCT ON (indicator, region, period_start) indicator, region, period, value, recorded_at, revision"
+        f" FROM observations WHERE {' AND '.join(conditions)}"
+        " ORDER BY indicator, region, period_start, revision DESC"
+    )
+    series: dict[SeriesKey, list[Observation]] = defaultdict(list)
+    with conn.cursor() as cur:
+        cur.execute(query.encode(), params)
+        for indicator, region_code, period, value, recorded_at, revision in cur:
+            series[(indicator, region_code)].append(Observation(_period(period), value, recorded_at, revision))
+    for observations in series.values():
+        observations.sort(key=lambda o: o.period)
+    return series
+
+
+def board_items(
+    catalogue: Catalogue,
+    series: dict[SeriesKey, list[Observation]],
+    programme: str | None = None,
+    region: str | None = None,
+) -> Iterator[tuple[Indicator, str, list[Observation]]]:
+    """Each active indicator in each region it applies to, plus any other region that has reported it."""
+    reported: dict[str, set[str]] = defaultdict(set)
+    for indicator_code, region_code in series:
+        reported[indicator_code].add(region_code)
+    for indicator in catalogue.indicators.values():
+        if programme is not None and indicator.programme != programme:
+            continue
+        regions = dict.fromkeys(catalogue.regions_of(indicator))
+        regions.update(dict.fromkeys(sorted(reported.get(indicator.code, ()))))
+        for region_code in regions:
+            if region is None or region_code == region:
+                yield indicator, region_code, series.get((indicator.code, region_code), [])
+
+
+def compute_board(
+    conn: psycopg.Connection[Any],
+    catalogue: Catalogue,
+    as_of: date,
+    *,
+    programme: str | None = None,
+    region: str | None = None,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+) -> list[Evaluation]:
+    codes = None
+    if programme is not None:
+        codes = [code for code, indicator in catalogue.indicators.items() if indicator.programme == programme]
+    series = read_series(conn, as_of, codes, region)
+    return evaluate_board(board_items(catalogue, series, programme, region), as_of, grace_days)
+
+
+def refresh_snapshot(
+    conn: psycopg.Connection[Any], catalogue: Catalogue, as_of: date, grace_days: int = DEFAULT_GRACE_DAYS
+) -> int:
+    """Rewrite indicator_status and indicator_path in one transaction; return the number of series."""
+    series = read_series(conn, as_of)
+    items = list(board_items(catalogue, series))
+    evaluations = evaluate_board(items, as_of, grace_days)
+    with conn.transaction():
+        conn.execute("DELETE FROM indicator_status")
+        with conn.cursor().copy(
+            "COPY indicator_status (indicator, region, as_of, period, actual, expected, low, high, target, status,"
+            " report_overdue, progress_ratio, projection, projection_meets_target, reason, last_recorded_at)"
+            " FROM STDIN"
+        ) as copy:
+            for e in evaluations:
+                copy.write_row(
+                    (e.indicator, e.region, as_of, e.period, e.actual, e.expected, e.low, e.high, e.target,
+                     e.status.value, e.report_overdue, e.progress_ratio, e.projection, e.projection_meets_target,
+                     e.reason, e.last_recorded_at)
+                )  # fmt: skip
+        conn.execute("DELETE FROM indicator_path")
+        with conn.cursor().copy(
+            "COPY indicator_path (indicator, region, period, period_start, period_end, expected, low, high) FROM STDIN"
+        ) as copy:
+            for indicator, region_code, observations in items:
+                programme = catalogue.programmes[indicator.programme]
+                for period, expected, low, high in expected_series(
+                    indicator,
+                    region_code,
+                    observations,
+                    path_periods(indicator, programme.start_year, programme.end_year),
+                ):
+                    start, end = period_bounds(period)
+                    copy.write_row((indicator.code, region_code, str(period), start, end, expected, low, high))
+    return len(evaluations)
+
+
+def path_periods(indicator: Indicator, first_year: int, last_year: int) -> list[Period]:
+    """Every reporting period of the indicator within the years, in order."""
+    periods = []
+    period = Period(first_year, indicator.frequency, 1)
+    while period.year <= last_year:
+        periods.append(period)
+        period = period.next()
+    return periods
