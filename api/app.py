@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
 from api import problems
-from api.routes import health
+from api.routes import health, observations
 from api.settings import Settings, get_settings
 from ingest.database import DatabaseServer, connect
 from ingest.migrate import migrate
@@ -64,4 +64,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     problems.install(app)
     app.include_router(health.router)
+    app.include_router(observations.router)
     return app

@@ -6,6 +6,8 @@ from fastapi import Depends, Request
 from psycopg_pool import ConnectionPool
 
 from api.settings import Settings
+from indicators.catalogue import Catalogue
+from ingest.catalogue_store import read_catalogue
 
 
 def get_pool(request: Request) -> ConnectionPool:
@@ -20,3 +22,18 @@ def get_app_settings(request: Request) -> Settings:
 
 PoolDep = Annotated[ConnectionPool, Depends(get_pool)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_catalogue(request: Request, pool: PoolDep) -> Catalogue:
+    """The catalogue as loaded in the database, reloaded when `chitieu catalogue load` made a new version."""
+    with pool.connection() as conn:
+        row = conn.execute("SELECT coalesce(max(version), 0) FROM catalogue_versions").fetchone()
+        version = int(row[0]) if row else 0
+        cached: tuple[int, Catalogue] | None = getattr(request.app.state, "catalogue", None)
+        if cached is None or cached[0] != version:
+            cached = (version, read_catalogue(conn))
+            request.app.state.catalogue = cached
+    return cached[1]
+
+
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]

@@ -43,13 +43,25 @@ def pg() -> Iterator[EmbeddedPostgres]:
 @pytest.fixture(scope="session")
 def template_db(pg: EmbeddedPostgres) -> str:
     with connect(pg.url("postgres")) as conn:
+        conn.execute(f"ALTER DATABASE {TEMPLATE} IS_TEMPLATE false") if _exists(conn, TEMPLATE) else None
         conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {TEMPLATE}")
     with connect(pg.url(TEMPLATE)) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
         migrate(conn)
         load_catalogue_into(conn, REPO / "indicators" / "catalogue")
+    with connect(pg.url("postgres")) as conn:
+        # No connections, not even TimescaleDB's job scheduler, so CREATE DATABASE ... TEMPLATE never finds it busy.
+        conn.execute(f"ALTER DATABASE {TEMPLATE} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [TEMPLATE],
+        )
     return TEMPLATE
+
+
+def _exists(conn: psycopg.Connection[tuple[object, ...]], database: str) -> bool:
+    return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone() is not None
 
 
 def new_database(pg: EmbeddedPostgres, template: str) -> str:
@@ -111,13 +123,13 @@ class ServerThread(threading.Thread):
         self.join(timeout=10)
 
 
-def test_settings(db_url: str, **overrides: object) -> Settings:
+def settings_for(db_url: str, **overrides: object) -> Settings:
     return Settings(database_url=db_url, load_catalogue_on_start=False, **overrides)  # type: ignore[arg-type]
 
 
 @pytest.fixture
 def api_url(db_url: str) -> Iterator[str]:
-    with ServerThread(test_settings(db_url)) as server:
+    with ServerThread(settings_for(db_url)) as server:
         yield server.url
 
 

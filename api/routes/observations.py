@@ -1,0 +1,197 @@
+"""Statistics offices push actual values: JSON or CSV, validated, idempotent, revisable, atomic by default."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from api.auth import KeyDep
+from api.deps import CatalogueDep, PoolDep, SettingsDep
+from api.problems import Problem
+from indicators.catalogue import Catalogue
+from indicators.numbers import NumberFormat
+from ingest.formats import InputError, read_csv, read_json
+from ingest.keys import ApiKey
+from ingest.observations import BatchRejected, ImportSummary, OutOfScope, TooManyRows, ingest_batch
+from ingest.validation import ObservationStatus, RowValidator, string_value_parser
+
+router = APIRouter(prefix="/v1", tags=["observations"])
+
+
+class ObservationIn(BaseModel):
+    indicator: str = Field(description="Mã chỉ tiêu (indicator code), e.g. dthap-2023.grdp_growth")
+    region: str = Field(description="Mã địa bàn (region code), e.g. dong_thap")
+    period: str = Field(description="Kỳ báo cáo: 2024, 2024-H1, 2024-Q2 or 2024-06", examples=["2024-Q2"])
+    value: float = Field(description="Giá trị (a JSON number; percentages as 7.5, not 0.075)")
+    status: ObservationStatus = ObservationStatus.official
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ObservationBatch(BaseModel):
+    observations: list[ObservationIn]
+    dry_run: bool = False
+
+
+class RowErrorOut(BaseModel):
+    row: int = Field(description="1-based position in `observations`; for CSV the spreadsheet row (header = 1)")
+    field: str
+    message: str
+
+
+class ImportSummaryOut(BaseModel):
+    imported: int = Field(description="new values")
+    updated: int = Field(description="new revisions of existing values")
+    ignored: int = Field(description="identical to the current value (no-op)")
+    rejected: int = Field(description="invalid rows (only with partial=true; otherwise the batch is refused)")
+    errors: list[RowErrorOut]
+    dry_run: bool
+
+
+CSV_EXAMPLE = (
+    "indicator;region;period;value;status;note\ndthap-2023.grdp_growth;dong_thap;2023-Q2;7,3;estimate;ước 6 tháng\n"
+)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes the limit (never read whole first)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(
+        413,
+        "Dữ liệu gửi quá lớn (payload too large)",
+        f"The body is larger than {limit} bytes: split the batch.",
+        slug="payload-too-large",
+        limit_bytes=limit,
+    )
+
+
+def _ingest(
+    body: bytes,
+    content_type: str,
+    number_format: NumberFormat | None,
+    catalogue: Catalogue,
+    key: ApiKey,
+    pool: Any,
+    *,
+    partial: bool,
+    force: bool,
+    dry_run: bool,
+    max_rows: int,
+) -> ImportSummary:
+    if content_type in ("text/csv", "application/csv"):
+        rows: Any = read_csv(body)
+        validator = RowValidator(catalogue, key, string_value_parser(number_format))
+    elif content_type in ("application/json", ""):
+        batch = read_json(body)
+        del body  # the parsed rows replace the bytes
+        if len(batch) > max_rows:
+            raise TooManyRows(max_rows)
+        rows, dry_run = batch, dry_run or batch.dry_run
+        validator = RowValidator(catalogue, key)
+    else:
+        raise Problem(
+            415,
+            "Định dạng không hỗ trợ (unsupported media type)",
+            "Send application/json or text/csv.",
+            slug="unsupported-media-type",
+        )
+    with pool.connection() as conn:
+        return ingest_batch(
+            conn, rows, validator, key_id=key.id, partial=partial, force=force, dry_run=dry_run, max_rows=max_rows
+        )
+
+
+@router.post(
+    "/observations",
+    summary="Gửi số liệu thực hiện (push actual values)",
+    description=(
+        "JSON (`application/json`, an object with `observations`) or CSV (`text/csv`; columns indicator, region, "
+        "period, value, status, note; UTF-8 with or without BOM; `,` or `;` separated). CSV numbers: `?decimal=comma` "
+        "(Vietnamese: 1.967,5) or `?decimal=dot` (English: 1,967.5), or the `Chitieu-Decimal` header; without either, "
+        "a number that reads differently in the two formats (1.967) is rejected, never guessed.\n\n"
+        "A batch is atomic: one invalid row and nothing is written (422 listing every bad row), unless "
+        "`partial=true`. Re-sending a value is a no-op; a different value is a new revision; an official figure is "
+        "not replaced by an estimate or preliminary figure unless `force=true`.\n\n"
+        "**Limits**: the body may not exceed `CHITIEU_MAX_BODY_BYTES` (default 64 MiB) and a batch "
+        "`CHITIEU_MAX_BATCH_ROWS` rows (default 1,000,000): 413 beyond."
+    ),
+    response_model=ImportSummaryOut,
+    responses={
+        400: {"description": "The body cannot be read", "content": {"application/problem+json": {}}},
+        401: {"description": "Missing, unknown, revoked or expired key", "content": {"application/problem+json": {}}},
+        403: {"description": "Rows outside the key's scope", "content": {"application/problem+json": {}}},
+        413: {"description": "Body or batch too large", "content": {"application/problem+json": {}}},
+        415: {"description": "Not JSON or CSV", "content": {"application/problem+json": {}}},
+        422: {"description": "Invalid rows; nothing written", "content": {"application/problem+json": {}}},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ObservationBatch"}},
+                "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
+            },
+        }
+    },
+)
+async def post_observations(
+    request: Request,
+    key: KeyDep,
+    settings: SettingsDep,
+    pool: PoolDep,
+    catalogue: CatalogueDep,
+    partial: Annotated[bool, Query(description="Write the valid rows and report the others")] = False,
+    force: Annotated[bool, Query(description="Let an estimate replace an official figure")] = False,
+    dry_run: Annotated[bool, Query(description="Validate and report; write nothing")] = False,
+    decimal: Annotated[Literal["comma", "dot"] | None, Query(description="CSV number format")] = None,
+    chitieu_decimal: Annotated[Literal["comma", "dot"] | None, Header(include_in_schema=False)] = None,
+) -> dict[str, Any]:
+    body = await read_body(request, settings.max_body_bytes)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    chosen = decimal or chitieu_decimal
+    number_format = NumberFormat(chosen) if chosen else None
+    try:
+        summary = await run_in_threadpool(
+            _ingest, body, content_type, number_format, catalogue, key, pool,
+            partial=partial, force=force, dry_run=dry_run, max_rows=settings.max_batch_rows,
+        )  # fmt: skip
+    except InputError as error:
+        raise Problem(400, "Không đọc được dữ liệu (unreadable body)", str(error), slug="unreadable-body") from None
+    except TooManyRows as error:
+        raise Problem(
+            413,
+            "Quá nhiều dòng trong một lần gửi (too many rows)",
+            f"A batch may hold at most {error.limit} rows: split it.",
+            slug="too-many-rows",
+            limit_rows=error.limit,
+        ) from None
+    except OutOfScope as error:
+        raise Problem(
+            403,
+            "Ngoài phạm vi được giao (out of scope)",
+            f"Key {key.id} ({key.office}) may not write these rows; nothing was written.",
+            slug="out-of-scope",
+            errors=[{"row": e.row, "field": e.field, "message": e.message} for e in error.errors[:1000]],
+        ) from None
+    except BatchRejected as error:
+        body_out = error.summary.as_dict()
+        raise Problem(
+            422,
+            "Số liệu không hợp lệ, chưa ghi dòng nào (invalid rows, nothing written)",
+            f"{error.summary.rejected} row(s) are invalid; fix them or send partial=true.",
+            slug="invalid-rows",
+            **body_out,
+        ) from None
+    return summary.as_dict()

@@ -1,0 +1,466 @@
+"""Is an indicator on track? The status of one indicator-region series as of a date (docs/status.md).
+
+The caller gives the latest revision of each period's value as known on `as_of`; `evaluate` judges the latest value
+in the target years against the band of its target path (indicators/paths.py), and adds whether a report is
+overdue, the progress ratio and a projection to the end of the final target. `evaluate_board` does the same for
+many series, compiling each indicator once.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import IntEnum, StrEnum
+from functools import cache
+
+from indicators.model import Direction, Indicator, PathKind, TargetBasis
+from indicators.paths import (
+    EXACT,
+    NO_BASELINE_DEFINED,
+    Band,
+    IndicatorPlan,
+    JudgedTarget,
+    compound_annual_rate,
+    compound_average,
+    missing_baseline_reason,
+    no_target_reason,
+    period_facts,
+    plan_for,
+    year_end_period,
+)
+from indicators.periods import Period, Span
+from indicators.projection import extrapolate, flow_year_end, weighted_trend
+
+DEFAULT_GRACE_DAYS = 30
+_ROUNDING = 1e-9  # relative slack so that a value equal to E(t) up to float rounding meets it
+
+NO_DATA = "chưa có số liệu (no data)"
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """The latest revision of one period's value."""
+
+    period: Period
+    value: float
+    recorded_at: datetime  # when that revision was stored (aware, UTC)
+    revisions: int = 1  # how many revisions this period has had
+
+
+class Status(StrEnum):
+    achieved = "achieved"
+    missed = "missed"
+    on_track = "on_track"
+    at_risk = "at_risk"
+    off_track = "off_track"
+    no_data = "no_data"
+    not_computable = "not_computable"
+
+    @property
+    def label_vi(self) -> str:
+        return _LABELS_VI[self]
+
+    @property
+    def severity(self) -> int:
+        """Higher needs attention sooner: sort a board by -severity to put problems first."""
+        return _SEVERITY[self]
+
+
+_LABELS_VI = {
+    Status.achieved: "đạt",
+    Status.missed: "không đạt",
+    Status.on_track: "đúng tiến độ",
+    Status.at_risk: "có nguy cơ",
+    Status.off_track: "chậm tiến độ",
+    Status.no_data: "chưa có số liệu",
+    Status.not_computable: "không tính được",
+}
+_SEVERITY = {
+    Status.missed: 6,
+    Status.off_track: 5,
+    Status.at_risk: 4,
+    Status.no_data: 3,
+    Status.not_computable: 2,
+    Status.on_track: 1,
+    Status.achieved: 0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The status of one indicator in one region. Numbers are in judged terms (see indicators/paths.py):
+    the reported value, or the multiple of the baseline, the compound average growth in %, or the change on the
+    previous year in the good direction."""
+
+    indicator: str
+    region: str
+    period: str | None  # the period of the value judged
+    actual: float | None  # the value judged, in judged terms
+    expected: float | None  # E(t) at that period: the least demanding end of the band
+    low: float | None  # the band at that period (low == high for single-value targets)
+    high: float | None
+    target: float | None  # the final target's least demanding value
+    status: Status
+    report_overdue: bool
+    progress_ratio: float | None
+    projection: float | None
+    projection_meets_target: bool | None
+    reason: str | None  # why no_data / not_computable, in Vietnamese then English
+    last_recorded_at: datetime | None  # when the judged value's latest revision was stored
+
+
+class _Grade(IntEnum):
+    meets = 0
+    close = 1  # worse than the band, within the tolerance
+    far = 2
+
+
+def evaluate(
+    indicator: Indicator,
+    region: str,
+    series: Sequence[Observation],
+    as_of: date,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+) -> Evaluation:
+    """The status of one indicator-region series as of a date; `series` sorted by period."""
+    return _evaluate(plan_for(indicator), region, series, as_of, _end_of_day(as_of), grace_days)
+
+
+def evaluate_board(
+    items: Iterable[tuple[Indicator, str, Sequence[Observation]]],
+    as_of: date,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+) -> list[Evaluation]:
+    """Evaluate many series as of one date, in the order given (sort by -status.severity for problems first)."""
+    cutoff = _end_of_day(as_of)
+    plans: dict[int, IndicatorPlan] = {}
+    evaluations = []
+    for indicator, region, series in items:
+        plan = plans.get(id(indicator))
+        if plan is None:
+            plan = plans[id(indicator)] = plan_for(indicator)
+        evaluations.append(_evaluate(plan, region, series, as_of, cutoff, grace_days))
+    return evaluations
+
+
+def expected_series(
+    indicator: Indicator, region: str, series: Sequence[Observation], periods: Sequence[Period]
+) -> list[tuple[Period, float | None, float | None, float | None]]:
+    """(period, expected, low, high) for each period, in judged terms, as `evaluate` would judge a value there.
+
+    None where the period cannot be judged (no target that year, qualitative target, baseline not yet known).
+    `series` is the region's series: it gives the baseline value when the catalogue prints none.
+    """
+    plan = plan_for(indicator)
+    baseline_value = _baseline_value(plan, series)
+    rows: list[tuple[Period, float | None, float | None, float | None]] = []
+    for period in periods:
+        band = plan.band(period, baseline_value)
+        if isinstance(band, str):
+            rows.append((period, None, None, None))
+        else:
+            rows.append((period, band.expected, band.low, band.high))
+    return rows
+
+
+def _evaluate(
+    plan: IndicatorPlan,
+    region: str,
+    series: Sequence[Observation],
+    as_of: date,
+    cutoff: datetime,
+    grace_days: int,
+) -> Evaluation:
+    series = _visible(series, as_of, cutoff)
+    overdue = _report_overdue(plan, series, as_of, grace_days)
+    final_target = plan.final.least_demanding if plan.final is not None else None
+
+    def unjudged(status: Status, reason: str, index: int | None = None, actual: float | None = None) -> Evaluation:
+        observation = series[index] if index is not None else None
+        return Evaluation(
+            indicator=plan.code,
+            region=region,
+            period=str(observation.period) if observation is not None else None,
+            actual=actual,
+            expected=None,
+            low=None,
+            high=None,
+            target=final_target,
+            status=status,
+            report_overdue=overdue,
+            progress_ratio=None,
+            projection=None,
+            projection_meets_target=None,
+            reason=reason,
+            last_recorded_at=observation.recorded_at if observation is not None else None,
+        )
+
+    index = _judged_index(plan, series)
+    if plan.never_computable is not None:
+        latest = series[index].value if index is not None else None
+        return unjudged(Status.not_computable, plan.never_computable, index, latest)
+    if index is None:
+        if not series:
+            return unjudged(Status.no_data, NO_DATA)
+        span = Span(plan.first_year, plan.final_year)
+        return unjudged(
+            Status.no_data, f"chưa có số liệu cho các năm chỉ tiêu {span} (no value for the target years {span})"
+        )
+
+    observation = series[index]
+    baseline_value = _baseline_value(plan, series)
+    actual = _judged_actual(plan, series, index, baseline_value)
+    if isinstance(actual, str):
+        return unjudged(Status.not_computable, actual, index)
+    band = plan.band(observation.period, baseline_value)
+    if isinstance(band, str):
+        return unjudged(Status.not_computable, band, index, actual)
+
+    grade = _grade(actual, band.target, band.expected, plan.tolerance)
+    if band.decisive:
+        status = Status.achieved if grade is _Grade.meets else Status.missed
+    else:
+        status = (Status.on_track, Status.at_risk, Status.off_track)[grade]
+    projection, projection_target = _projection(plan, series, index, actual, band, baseline_value)
+    meets: bool | None = None
+    if projection is not None and projection_target is not None:
+        meets = _grade(projection, projection_target, projection_target.least_demanding, plan.tolerance) is (
+            _Grade.meets
+        )
+    return Evaluation(
+        indicator=plan.code,
+        region=region,
+        period=str(observation.period),
+        actual=actual,
+        expected=band.expected,
+        low=band.low,
+        high=band.high,
+        target=final_target,
+        status=status,
+        report_overdue=overdue,
+        progress_ratio=_progress_ratio(plan, actual, band, baseline_value),
+        projection=projection,
+        projection_meets_target=meets,
+        reason=None,
+        last_recorded_at=observation.recorded_at,
+    )
+
+
+def _end_of_day(day: date) -> datetime:
+    """The first instant after `day` ends (UTC): revisions recorded before it are known on that day."""
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def _visible(series: Sequence[Observation], as_of: date, cutoff: datetime) -> Sequence[Observation]:
+    """Defensively drop what was not known on `as_of`: periods ending later, revisions recorded later."""
+    end = len(series)
+    while end and period_facts(series[end - 1].period).end > as_of:
+        end -= 1
+    visible = series[:end] if end < len(series) else series
+    for observation in visible:
+        if observation.recorded_at >= cutoff:
+            return [o for o in visible if o.recorded_at < cutoff]
+    return visible
+
+
+def _judged_index(plan: IndicatorPlan, series: Sequence[Observation]) -> int | None:
+    """The latest value in the target years (values after the final target do not change its outcome)."""
+    for index in range(len(series) - 1, -1, -1):
+        year = series[index].period.year
+        if plan.first_year <= year <= plan.final_year:
+            return index
+        if year < plan.first_year:
+            return None
+    return None
+
+
+@cache
+def _next_period(period: Period) -> Period:
+    return period.next()
+
+
+def _report_overdue(plan: IndicatorPlan, series: Sequence[Observation], as_of: date, grace_days: int) -> bool:
+    """The next report is due at the end of the period after the last value, plus the grace days.
+
+    Nothing is due after the final target year. With no value at all, the first report is due at the end of the
+    first period of the first target year, plus the grace days.
+    """
+    if series:
+        due_period = _next_period(series[-1].period)
+        if due_period.year > plan.final_year:
+            return False
+    else:
+        due_period = Period(plan.first_year, plan.frequency, 1)
+    return as_of > period_facts(due_period).end + timedelta(days=grace_days)
+
+
+def _baseline_value(plan: IndicatorPlan, series: Sequence[Observation]) -> float | None:
+    """The printed baseline value, else the observation for the baseline period (its year end for a year)."""
+    if plan.baseline_value is not None or plan.baseline_period is None:
+        return plan.baseline_value
+    baseline_year = plan.baseline_period.year
+    for observation in series:
+        if observation.period.year > baseline_year:
+            break
+        if observation.period in plan.baseline_periods:
+            return observation.value
+    return None
+
+
+def _missing_baseline(plan: IndicatorPlan) -> str:
+    if plan.baseline_period is None:
+        return NO_BASELINE_DEFINED
+    return missing_baseline_reason(plan.baseline_period)
+
+
+def _judged_actual(
+    plan: IndicatorPlan, series: Sequence[Observation], index: int, baseline_value: float | None
+) -> float | str:
+    """The judged value in judged terms, or the reason it cannot be computed."""
+    observation = series[index]
+    value = observation.value
+    match plan.basis:
+        case TargetBasis.value:
+            return value
+        case TargetBasis.multiple_of_baseline:
+            if baseline_value is None:
+                return _missing_baseline(plan)
+            if baseline_value == 0:
+                return "giá trị gốc bằng 0, không tính được số lần (baseline value is zero)"
+            return value / baseline_value
+        case TargetBasis.change_per_period:
+            previous_period = Period(
+                observation.period.year - 1, observation.period.frequency, observation.period.index
+            )
+            previous = _value_for(series, index, previous_period)
+            if previous is None and previous_period in plan.baseline_periods:
+                previous = baseline_value
+            if previous is None:
+                return (
+                    f"chưa có giá trị kỳ trước {previous_period} (no value for the previous period {previous_period})"
+                )
+            change = value - previous
+            return change if plan.direction is Direction.higher else -change
+        case TargetBasis.average_growth:
+            if plan.growth_rate:
+                rule = plan.years.get(observation.period.year) or no_target_reason(observation.period.year)
+                if isinstance(rule, str):
+                    return rule
+                rates = _yearly_rates(plan, series, index, rule.span_first_year)
+                return rates if isinstance(rates, str) else compound_average(rates)
+            if baseline_value is None or plan.baseline_period is None:
+                return _missing_baseline(plan)
+            years = period_facts(observation.period).position - period_facts(plan.baseline_period).position
+            rate = compound_annual_rate(baseline_value, value, years)
+            if rate is None:
+                return "không tính được tăng trưởng bình quân (average growth needs positive values after the baseline)"
+            return rate
+
+
+def _value_for(series: Sequence[Observation], before: int, period: Period) -> float | None:
+    """The value of `period` among series[:before] (searched from the newest)."""
+    position = period_facts(period).position
+    for index in range(before - 1, -1, -1):
+        observation = series[index]
+        if observation.period == period:
+            return observation.value
+        if period_facts(observation.period).position < position:
+            return None
+    return None
+
+
+def _yearly_rates(plan: IndicatorPlan, series: Sequence[Observation], index: int, first_year: int) -> list[float] | str:
+    """The year-end rates of first_year .. the judged year - 1, then the judged value (this year's rate so far)."""
+    current = series[index]
+    rates = []
+    for year in range(first_year, current.period.year):
+        rate = _value_for(series, index, year_end_period(year, plan.frequency))
+        if rate is None:
+            return f"thiếu giá trị năm {year} để tính tăng trưởng bình quân (missing the {year} value for the average)"
+        rates.append(rate)
+    rates.append(current.value)
+    return rates
+
+
+def _grade(actual: float, target: JudgedTarget, expected: float, tolerance: float) -> _Grade:
+    slack = _ROUNDING * max(1.0, abs(expected))
+    if target.sense == EXACT:
+        return _Grade.meets if abs(actual - expected) <= tolerance * abs(expected) + slack else _Grade.far
+    gap = (actual - expected) * target.sense  # positive: better than expected
+    if gap > slack or (gap >= -slack and not target.strict):
+        return _Grade.meets
+    if gap >= -tolerance * abs(expected) - slack:
+        return _Grade.close
+    return _Grade.far
+
+
+def _progress_ratio(plan: IndicatorPlan, actual: float, band: Band, baseline_value: float | None) -> float | None:
+    """Observed change since the baseline / required change to date (UN SDG Progress Chart); flows: actual / E."""
+    if plan.shape is PathKind.flow:
+        return actual / band.expected if band.expected != 0 else None
+    if plan.shape not in (PathKind.linear, PathKind.compound, PathKind.milestones):
+        return None
+    if plan.basis is TargetBasis.multiple_of_baseline:
+        start: float | None = 1.0
+    elif plan.basis is TargetBasis.value:
+        start = baseline_value
+    else:
+        return None
+    if start is None or band.expected == start:
+        return None
+    return (actual - start) / (band.expected - start)
+
+
+def _projection(
+    plan: IndicatorPlan,
+    series: Sequence[Observation],
+    index: int,
+    actual: float,
+    band: Band,
+    baseline_value: float | None,
+) -> tuple[float | None, JudgedTarget | None]:
+    """The value expected at the end of the final target (in judged terms) and the target it is compared with."""
+    observation = series[index]
+    period = observation.period
+    if band.decisive and period.year == plan.final_year:
+        return actual, plan.final
+    if plan.shape is PathKind.flow and plan.basis is TargetBasis.value:
+        # A flow target is a yearly amount: project this year's total against this year's target.
+        return flow_year_end(observation.value, plan.year_share(period)), band.target
+
+    target = plan.final
+    points = [(period_facts(o.period).position, o.value) for o in series[max(0, index - 4) : index + 1]]
+    match plan.basis:
+        case TargetBasis.value:
+            if plan.growth_rate and plan.shape is PathKind.constant:
+                return observation.value, target
+            return extrapolate(points, plan.target_position), target
+        case TargetBasis.multiple_of_baseline:
+            level = extrapolate(points, plan.target_position)
+            if level is None or not baseline_value:
+                return None, target
+            return level / baseline_value, target
+        case TargetBasis.change_per_period:
+            line = weighted_trend(points)
+            if line is None:
+                return None, target
+            return (line.slope if plan.direction is Direction.higher else -line.slope), target
+        case TargetBasis.average_growth:
+            if plan.growth_rate:
+                return _projected_average(plan, series, index), target
+            level = extrapolate(points, plan.target_position)
+            if level is None or baseline_value is None or plan.baseline_period is None:
+                return None, target
+            years = plan.target_position - period_facts(plan.baseline_period).position
+            return compound_annual_rate(baseline_value, level, years), target
+
+
+def _projected_average(plan: IndicatorPlan, series: Sequence[Observation], index: int) -> float | None:
+    """The final span's compound average if the years not yet reported grow at the latest rate."""
+    current = series[index]
+    year = current.period.year
+    if year < plan.final_first_year:
+        return current.value
+    rates = _yearly_rates(plan, series, index, plan.final_first_year)
+    if isinstance(rates, str):
+        return None
+    return compound_average(rates + [current.value] * (plan.final_year - year))

@@ -1,0 +1,95 @@
+"""API keys for statistics offices. The token is `ctk_<id>_<secret>`; only sha256(secret) is stored.
+
+The secret is 256 random bits, so a plain hash is enough (no slow KDF is needed for high-entropy secrets), and it is
+compared in constant time.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import class_row
+
+PREFIX = "ctk_"
+ALL = "*"  # a scope entry meaning every region or every programme
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    office: str
+    regions: list[str]
+    programmes: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    def may_write(self, programme: str, region_and_ancestors: list[str]) -> bool:
+        programme_ok = ALL in self.programmes or programme in self.programmes
+        region_ok = ALL in self.regions or any(code in self.regions for code in region_and_ancestors)
+        return programme_ok and region_ok
+
+
+def _hash(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def create_key(
+    conn: psycopg.Connection[Any],
+    *,
+    office: str,
+    regions: list[str],
+    programmes: list[str],
+    expires_at: datetime | None = None,
+) -> tuple[str, str]:
+    """Store a new key and return (key id, token). The token is shown once and cannot be recovered."""
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    conn.execute(
+        "INSERT INTO api_keys (id, office, regions, programmes, secret_hash, expires_at) VALUES (%s, %s, %s, %s, %s, %s)",
+        [key_id, office, regions, programmes, _hash(secret), expires_at],
+    )
+    return key_id, f"{PREFIX}{key_id}_{secret}"
+
+
+def revoke_key(conn: psycopg.Connection[Any], key_id: str) -> bool:
+    cur = conn.execute("UPDATE api_keys SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL", [key_id])
+    return cur.rowcount == 1
+
+
+def list_keys(conn: psycopg.Connection[Any]) -> list[ApiKey]:
+    with conn.cursor(row_factory=class_row(ApiKey)) as cur:
+        cur.execute(
+            "SELECT id, office, regions, programmes, created_at, expires_at, revoked_at FROM api_keys ORDER BY created_at"
+        )
+        return cur.fetchall()
+
+
+def authenticate(conn: psycopg.Connection[Any], token: str) -> ApiKey | None:
+    """The active key the token belongs to, or None (unknown, wrong secret, revoked or expired)."""
+    if not token.startswith(PREFIX):
+        return None
+    key_id, _, secret = token[len(PREFIX) :].partition("_")
+    if not key_id or not secret:
+        return None
+    row = conn.execute(
+        "SELECT secret_hash, revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) FROM api_keys"
+        " WHERE id = %s",
+        [key_id],
+    ).fetchone()
+    if row is None:
+        hmac.compare_digest(_hash(secret), bytes(32))  # same work whether or not the id exists
+        return None
+    stored, active = row
+    if not hmac.compare_digest(_hash(secret), bytes(stored)) or not active:
+        return None
+    with conn.cursor(row_factory=class_row(ApiKey)) as cur:
+        cur.execute(
+            "SELECT id, office, regions, programmes, created_at, expires_at, revoked_at FROM api_keys WHERE id = %s",
+            [key_id],
+        )
+        return cur.fetchone()

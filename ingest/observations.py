@@ -1,0 +1,188 @@
+"""Writing a batch of observations: COPY into a staging table, then one statement that decides and inserts.
+
+Every call is one transaction, so a batch is applied whole or not at all. A value that differs from the current one
+becomes a new revision; an identical one is ignored; an official figure is not replaced by a less final status
+(estimate, preliminary) unless `force` is given.
+"""
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import psycopg
+
+from ingest.errors import ChitieuError
+from ingest.formats import Row
+from ingest.validation import RowError, RowValidator
+
+MAX_REPORTED_ERRORS = 1000
+_CONFLICT_RETRIES = 5
+
+
+@dataclass
+class ImportSummary:
+    imported: int = 0
+    updated: int = 0
+    ignored: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        body = asdict(self)
+        body["errors"] = body["errors"][:MAX_REPORTED_ERRORS]
+        return body
+
+
+class BatchRejected(ChitieuError):
+    """Some rows are invalid and the batch is atomic: nothing was written."""
+
+    def __init__(self, summary: ImportSummary) -> None:
+        super().__init__(f"{summary.rejected} invalid row(s)")
+        self.summary = summary
+
+
+class OutOfScope(ChitieuError):
+    """Some rows lie outside the key's regions or programmes: nothing was written."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} row(s) outside the key's scope")
+        self.errors = errors
+
+
+class TooManyRows(ChitieuError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} rows in one batch")
+        self.limit = limit
+
+
+_STAGE = """
+CREATE TEMP TABLE stage (
+    row integer, indicator text, region text, period_start timestamptz, period text,
+    value double precision, status text, note text
+) ON COMMIT DROP
+"""
+
+_DUPLICATES = """
+SELECT array_agg(row ORDER BY row), count(DISTINCT (value, status)) > 1
+FROM stage GROUP BY indicator, region, period_start HAVING count(*) > 1
+"""
+
+# One pass: find each staged row's current revision, decide, insert the new revisions, count by decision.
+_DECIDE_AND_INSERT = """
+WITH latest AS (
+    SELECT s.*, c.revision AS current_revision, c.value AS current_value, c.status AS current_status
+    FROM stage s
+    LEFT JOIN LATERAL (
+        SELECT o.revision, o.value, o.status FROM observations o
+        WHERE o.indicator = s.indicator AND o.region = s.region AND o.period_start = s.period_start
+        ORDER BY o.revision DESC LIMIT 1
+    ) c ON true
+), decided AS (
+    SELECT *, CASE
+        WHEN current_revision IS NULL THEN 'imported'
+        WHEN value = current_value AND status = current_status THEN 'ignored'
+        WHEN NOT %(force)s AND array_position(%(ranks)s, status) < array_position(%(ranks)s, current_status)
+            THEN 'downgrade'
+        ELSE 'updated'
+    END AS decision
+    FROM latest
+), inserted AS (
+    INSERT INTO observations (indicator, region, period_start, period, revision, value, status, note, key_id)
+    SELECT indicator, region, period_start, period, coalesce(current_revision, 0) + 1, value, status, note, %(key_id)s
+    FROM decided WHERE decision IN ('imported', 'updated')
+    RETURNING 1
+)
+SELECT decision, count(*), (array_agg(row ORDER BY row) FILTER (WHERE decision = 'downgrade'))[1:%(max_errors)s],
+       (SELECT count(*) FROM inserted)
+FROM decided GROUP BY decision
+"""
+
+STATUS_RANKS = ["estimate", "preliminary", "official"]
+
+
+def ingest_batch(
+    conn: psycopg.Connection[Any],
+    rows: Iterable[Row],
+    validator: RowValidator,
+    *,
+    key_id: str,
+    partial: bool = False,
+    force: bool = False,
+    dry_run: bool = False,
+    max_rows: int | None = None,
+) -> ImportSummary:
+    """Validate and write one batch in one transaction. Raises BatchRejected, OutOfScope or TooManyRows with nothing
+    written; a dry run reports what would happen and writes nothing."""
+    summary = ImportSummary(dry_run=dry_run)
+    with conn.transaction() as transaction:
+        conn.execute(_STAGE)
+        count = 0
+        with conn.cursor().copy(
+            "COPY stage (row, indicator, region, period_start, period, value, status, note) FROM STDIN"
+        ) as copy:
+            for number, raw in rows:
+                count += 1
+                if max_rows is not None and count > max_rows:
+                    raise TooManyRows(max_rows)
+                result = validator.validate(number, raw)
+                if isinstance(result, list):
+                    summary.errors.extend(result)
+                else:
+                    copy.write_row(
+                        (result.row, result.indicator, result.region, result.period_start, result.period,
+                         result.value, result.status, result.note)
+                    )  # fmt: skip
+        if validator.scope_errors:
+            raise OutOfScope(validator.scope_errors)
+        _reject_duplicates(conn, summary)
+        downgrades = _decide_and_insert(conn, summary, key_id=key_id, force=force)
+        summary.errors.extend(
+            RowError(row, "status", "đã có số liệu chính thức; gửi force=true để thay (an official figure exists)")
+            for row in downgrades
+        )
+        summary.errors.sort(key=lambda error: error.row)
+        summary.rejected = len({error.row for error in summary.errors})
+        if summary.errors and not partial:
+            summary.imported = summary.updated = summary.ignored = 0
+            raise BatchRejected(summary)
+        if dry_run:
+            raise psycopg.Rollback(transaction)
+    return summary
+
+
+def _reject_duplicates(conn: psycopg.Connection[Any], summary: ImportSummary) -> None:
+    """Rows repeating a key: identical repeats are ignored; repeats with other values are all rejected."""
+    for rows, conflicting in conn.execute(_DUPLICATES).fetchall():
+        if conflicting:
+            listed = ", ".join(str(r) for r in rows[:10])
+            summary.errors.extend(
+                RowError(
+                    r, "value", f"trùng chỉ tiêu, địa bàn, kỳ với giá trị khác ở các dòng {listed} (duplicate key)"
+                )
+                for r in rows
+            )
+            conn.execute("DELETE FROM stage WHERE row = ANY(%s)", [rows])
+        else:
+            summary.ignored += len(rows) - 1
+            conn.execute("DELETE FROM stage WHERE row = ANY(%s)", [rows[1:]])
+
+
+def _decide_and_insert(conn: psycopg.Connection[Any], summary: ImportSummary, *, key_id: str, force: bool) -> list[int]:
+    """Run the decision statement, retrying when a concurrent batch took the same revision number first."""
+    params = {"force": force, "ranks": STATUS_RANKS, "key_id": key_id, "max_errors": MAX_REPORTED_ERRORS}
+    for attempt in range(_CONFLICT_RETRIES):
+        try:
+            with conn.transaction():
+                results = conn.execute(_DECIDE_AND_INSERT, params).fetchall()
+            break
+        except psycopg.errors.UniqueViolation:
+            if attempt == _CONFLICT_RETRIES - 1:
+                raise
+    downgrades: list[int] = []
+    for decision, count, downgrade_rows, _ in results:
+        if decision == "downgrade":
+            downgrades = list(downgrade_rows or [])
+        else:
+            setattr(summary, decision, getattr(summary, decision) + count)
+    return downgrades

@@ -1,0 +1,230 @@
+"""Checking one reported value against the catalogue and the office's scope.
+
+Messages are in Vietnamese with the English in brackets: they are read by the statistics office that sent the row.
+"""
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from indicators.catalogue import Catalogue
+from indicators.model import Indicator
+from indicators.numbers import NumberFormat, NumberFormatError, is_ambiguous, parse_number
+from indicators.periods import Frequency, Period, PeriodError
+from indicators.units import UNITS
+from ingest.keys import ApiKey
+from ingest.timezone import period_bounds
+
+MAX_NOTE_LENGTH = 1000
+FIELDS = ("indicator", "region", "period", "value", "status", "note")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class ObservationStatus(StrEnum):
+    estimate = "estimate"  # ước tính
+    preliminary = "preliminary"  # sơ bộ
+    official = "official"  # chính thức
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    field: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ValidRow:
+    row: int
+    indicator: str
+    region: str
+    period_start: datetime
+    period: str
+    value: float
+    status: str
+    note: str | None
+
+
+ValueParser = Callable[[str], float]
+
+
+def string_value_parser(number_format: NumberFormat | None) -> ValueParser:
+    """How a CSV cell becomes a number: in the stated format, or, when none is stated, only if unambiguous."""
+
+    def parse(text: str) -> float:
+        if number_format is not None:
+            return parse_number(text, number_format)
+        if is_ambiguous(text):
+            raise NumberFormatError(
+                f"số {text!r} không rõ định dạng (ambiguous number: Vietnamese and English formats read it "
+                "differently; send ?decimal=comma or ?decimal=dot)"
+            )
+        for candidate in (NumberFormat.vietnamese, NumberFormat.english):
+            try:
+                return parse_number(text, candidate)
+            except NumberFormatError:
+                continue
+        raise NumberFormatError(f"{text!r} không phải là số (not a number)")
+
+    return parse
+
+
+class RowValidator:
+    """Validates rows against one catalogue snapshot; `scope_errors` collects rows outside the key's scope."""
+
+    def __init__(self, catalogue: Catalogue, key: ApiKey | None, parse_string: ValueParser | None = None) -> None:
+        self.catalogue = catalogue
+        self.key = key
+        self.parse_string = parse_string
+        self.scope_errors: list[RowError] = []
+        self._ancestors = {code: self._chain(code) for code in catalogue.regions}
+        self._applies: dict[str, set[str]] = {
+            code: set(catalogue.regions_of(indicator)) for code, indicator in catalogue.indicators.items()
+        }
+        self._years = {code: self._allowed_years(indicator) for code, indicator in catalogue.indicators.items()}
+
+    def _chain(self, code: str) -> list[str]:
+        chain = [code]
+        parent = self.catalogue.regions[code].parent
+        while parent and parent not in chain:
+            chain.append(parent)
+            region = self.catalogue.regions.get(parent)
+            parent = region.parent if region else None
+        return chain
+
+    def _allowed_years(self, indicator: Indicator) -> tuple[int, int]:
+        """From the year before the programme (the reference for yearly changes) or the baseline, to its end."""
+        programme = self.catalogue.programmes[indicator.programme]
+        first = programme.start_year - 1
+        if indicator.baseline is not None:
+            first = min(first, indicator.baseline.period.year)
+        return first, programme.end_year
+
+    def validate(self, row: int, raw: Mapping[str, object]) -> ValidRow | list[RowError]:
+        errors: list[RowError] = []
+
+        def fail(field: str, message: str) -> None:
+            errors.append(RowError(row, field, message))
+
+        if "__not_an_object__" in raw:
+            return [RowError(row, "", "mỗi dòng phải là một đối tượng JSON (each observation must be an object)")]
+        if "__extra__" in raw:
+            fail("", "dòng có nhiều ô hơn tiêu đề (more cells than header columns)")
+        for name in raw:
+            if name not in FIELDS and name != "__extra__":
+                fail(str(name)[:40], "trường không xác định (unknown field)")
+
+        indicator_code = _text(raw.get("indicator"))
+        region_code = _text(raw.get("region"))
+        indicator = self.catalogue.indicators.get(indicator_code) if indicator_code else None
+        if not indicator_code:
+            fail("indicator", "thiếu mã chỉ tiêu (indicator is required)")
+        elif indicator is None:
+            fail("indicator", f"không có chỉ tiêu {indicator_code[:80]!r} trong danh mục (unknown indicator)")
+        if not region_code:
+            fail("region", "thiếu mã địa bàn (region is required)")
+        elif region_code not in self.catalogue.regions:
+            fail("region", f"không có địa bàn {region_code[:80]!r} (unknown region)")
+        elif indicator is not None and not self._applies[indicator.code].intersection(self._ancestors[region_code]):
+            fail("region", f"chỉ tiêu {indicator.code} không theo dõi tại {region_code} (indicator not tracked there)")
+
+        period = self._period(raw.get("period"), indicator, fail)
+        value = self._value(raw.get("value"), indicator, fail)
+        status = _text(raw.get("status")) or ObservationStatus.official.value
+        if status not in ObservationStatus.__members__:
+            fail(
+                "status", f"trạng thái {status[:40]!r} không hợp lệ (status must be estimate, preliminary or official)"
+            )
+        note = raw.get("note")
+        if note is not None and not isinstance(note, str):
+            fail("note", "ghi chú phải là chuỗi (note must be text)")
+            note = None
+        if isinstance(note, str):
+            note = note.strip() or None
+            if note and len(note) > MAX_NOTE_LENGTH:
+                fail("note", f"ghi chú dài quá {MAX_NOTE_LENGTH} ký tự (note too long)")
+            elif note and _CONTROL.search(note):
+                fail("note", "ghi chú có ký tự điều khiển (note contains control characters)")
+
+        if errors or indicator is None or period is None or value is None or region_code is None:
+            return errors
+        if self.key is not None and not self.key.may_write(indicator.programme, self._ancestors[region_code]):
+            self.scope_errors.append(
+                RowError(
+                    row,
+                    "region",
+                    f"khóa {self.key.id} không được ghi {indicator.programme}/{region_code} (out of scope)",
+                )
+            )
+            return []
+        start, _ = period_bounds(period)
+        return ValidRow(row, indicator.code, region_code, start, str(period), value, status, note)
+
+    def _period(self, raw: object, indicator: Indicator | None, fail: Callable[[str, str], None]) -> Period | None:
+        text = _text(raw)
+        if not text:
+            fail("period", "thiếu kỳ báo cáo (period is required: 2024, 2024-H1, 2024-Q2, 2024-06)")
+            return None
+        try:
+            period = Period.parse(text)
+        except PeriodError:
+            fail("period", f"kỳ {text[:40]!r} không hợp lệ (period must look like 2024, 2024-H1, 2024-Q2, 2024-06)")
+            return None
+        if indicator is None:
+            return period
+        if period.frequency not in (indicator.frequency, Frequency.year):
+            fail(
+                "period",
+                f"chỉ tiêu {indicator.code} báo cáo theo {indicator.frequency.label_vi}, không theo "
+                f"{period.frequency.label_vi} (period granularity {period.frequency.value} does not match "
+                f"the indicator's frequency {indicator.frequency.value})",
+            )
+            return None
+        first, last = self._years[indicator.code]
+        if not first <= period.year <= last:
+            fail("period", f"kỳ {period} nằm ngoài thời kỳ {first}-{last} của chương trình (outside the programme)")
+            return None
+        return period
+
+    def _value(self, raw: object, indicator: Indicator | None, fail: Callable[[str, str], None]) -> float | None:
+        if isinstance(raw, bool) or raw is None or raw == "":
+            fail("value", "thiếu giá trị số (value must be a number)")
+            return None
+        if isinstance(raw, str):
+            if self.parse_string is None:
+                fail("value", "giá trị phải là số JSON, không phải chuỗi (value must be a JSON number)")
+                return None
+            try:
+                value = self.parse_string(raw)
+            except NumberFormatError as error:
+                fail("value", str(error))
+                return None
+        elif isinstance(raw, int | float):
+            value = float(raw)
+        else:
+            fail("value", "giá trị phải là số (value must be a number)")
+            return None
+        if not math.isfinite(value):
+            fail("value", "giá trị phải là số hữu hạn (value must be finite, not NaN or infinity)")
+            return None
+        if indicator is None:
+            return value
+        unit = UNITS[indicator.unit]
+        if unit.bounded and not 0 <= value <= 100:
+            fail("value", f"tỷ lệ {value:g}% nằm ngoài 0-100 (percentage outside 0-100)")
+        elif unit.counts and (value < 0 or not value.is_integer()):
+            fail("value", f"số đếm phải là số nguyên không âm, nhận {value:g} (counts are whole and not negative)")
+        elif value < 0 and not unit.may_be_negative:
+            fail("value", f"giá trị âm {value:g} không hợp lệ với đơn vị {unit.symbol_vi} (negative value)")
+        else:
+            return value
+        return None
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return str(value).strip()
