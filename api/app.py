@@ -8,7 +8,8 @@ from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
 from api import problems
-from api.routes import health, observations
+from api.refresher import SnapshotRefresher
+from api.routes import catalogue, health, observations, status
 from api.settings import Settings, get_settings
 from ingest.database import DatabaseServer, connect
 from ingest.migrate import migrate
@@ -49,9 +50,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.settings = settings
             app.state.server = server
             app.state.pool = pool
+            refresher = app.state.refresher = SnapshotRefresher(
+                pool, settings.status_refresh_seconds, grace_days=settings.report_grace_days
+            )
+            refresher.start()
             try:
                 yield
             finally:
+                refresher.stop()
                 pool.close()
         finally:
             server.close()
@@ -65,4 +71,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(health.router)
     app.include_router(observations.router)
+    app.include_router(catalogue.router)
+    app.include_router(status.router)
     return app

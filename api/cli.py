@@ -4,7 +4,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from api.settings import Settings, get_settings
@@ -16,6 +16,7 @@ from ingest.errors import ChitieuError
 @contextmanager
 def database(settings: Settings) -> Iterator[DatabaseServer]:
     """The configured database, migrated; an embedded cluster started here is stopped on the way out."""
+    from ingest.catalogue_store import load_catalogue_into
     from ingest.database import connect
     from ingest.migrate import migrate
 
@@ -28,6 +29,8 @@ def database(settings: Settings) -> Iterator[DatabaseServer]:
     try:
         with connect(server.url) as conn:
             migrate(conn)
+            if conn.execute("SELECT count(*) FROM catalogue_versions").fetchone() == (0,):
+                load_catalogue_into(conn, settings.catalogue_dir)  # first use: the bundled catalogue
         yield server
     finally:
         server.close()
@@ -93,6 +96,105 @@ def cmd_catalogue_load(args: argparse.Namespace, settings: Settings) -> None:
     print(report.summary())
 
 
+def cmd_keys_create(args: argparse.Namespace, settings: Settings) -> None:
+    from ingest.database import connect
+    from ingest.keys import create_key
+
+    expires = datetime.combine(parse_date(args.expires), time.min, tzinfo=UTC) if args.expires else None
+    with database(settings) as server, connect(server.url) as conn:
+        key_id, token = create_key(
+            conn,
+            office=args.office,
+            regions=_split(args.regions),
+            programmes=_split(args.programmes),
+            expires_at=expires,
+        )
+    print(f"key id:  {key_id}")
+    print(f"token:   {token}")
+    print("Lưu lại khóa này ngay: nó chỉ hiện một lần (store it now: it is shown only once).")
+
+
+def cmd_keys_revoke(args: argparse.Namespace, settings: Settings) -> None:
+    from ingest.database import connect
+    from ingest.keys import revoke_key
+
+    with database(settings) as server, connect(server.url) as conn:
+        if not revoke_key(conn, args.key_id):
+            raise ChitieuError(f"no active key {args.key_id!r}")
+    print(f"revoked {args.key_id}")
+
+
+def cmd_keys_list(args: argparse.Namespace, settings: Settings) -> None:
+    from ingest.database import connect
+    from ingest.keys import list_keys
+
+    with database(settings) as server, connect(server.url) as conn:
+        for key in list_keys(conn):
+            state = "revoked" if key.revoked_at else "active"
+            print(
+                f"{key.id}  {state:7}  {key.office}  regions={','.join(key.regions)}  programmes={','.join(key.programmes)}"
+            )
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> None:
+    from api.status_table import print_board
+    from ingest.board import compute_board
+    from ingest.catalogue_store import read_catalogue
+    from ingest.database import connect
+
+    as_of = parse_date(args.as_of) if args.as_of else date.today()
+    with database(settings) as server, connect(server.url) as conn:
+        catalogue = read_catalogue(conn)
+        board = compute_board(
+            conn, catalogue, as_of, programme=args.programme, region=args.region, grace_days=settings.report_grace_days
+        )
+    print_board(catalogue, board, as_of)
+
+
+def cmd_status_refresh(args: argparse.Namespace, settings: Settings) -> None:
+    from ingest.board import refresh_snapshot
+    from ingest.catalogue_store import read_catalogue
+    from ingest.database import connect
+
+    as_of = parse_date(args.as_of) if args.as_of else date.today()
+    with database(settings) as server, connect(server.url) as conn:
+        count = refresh_snapshot(conn, read_catalogue(conn), as_of, settings.report_grace_days)
+    print(f"status snapshot: {count} series as of {as_of}")
+
+
+def cmd_push(args: argparse.Namespace, settings: Settings) -> None:
+    from rich.progress import Progress
+
+    from api.push_client import Pusher, PushFailed
+
+    pusher = Pusher(args.server, args.key, Path(args.spool_dir), decimal=args.decimal, partial=args.partial)
+    if args.file:
+        batches = pusher.spool(Path(args.file), args.batch_rows)
+        print(f"{args.file}: {batches} batch(es) queued in {args.spool_dir}")
+    elif not args.resume:
+        raise ChitieuError("give a FILE to push, or --resume to send what is left in the spool")
+    pending = pusher.pending()
+    total = sum(path.read_bytes().count(b"\n") - 1 for path in pending)
+    with Progress(transient=True) as progress:
+        task = progress.add_task("đang gửi (sending)", total=total)
+        try:
+            report = pusher.send_spool(lambda rows: progress.advance(task, rows))
+        except PushFailed as error:
+            raise ChitieuError(str(error)) from None
+    print(
+        f"imported {report.imported}, updated {report.updated}, ignored {report.ignored}, rejected {report.rejected}"
+        f" ({report.batches_sent} batch(es))"
+    )
+    for row_error in report.errors[:50]:
+        print(f"  row {row_error['row']}: {row_error['field']}: {row_error['message']}")
+    if report.rejected:
+        raise SystemExit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chitieu", description="Theo dõi chỉ tiêu — target monitor.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -121,6 +223,36 @@ def build_parser() -> argparse.ArgumentParser:
     load = add(catalogue, "load", cmd_catalogue_load, "Load the catalogue into the database (idempotent).")
     load.add_argument("path", nargs="?", help="A file or directory (default: the bundled catalogue).")
     load.add_argument("--archive", action="store_true", help="Archive removed indicators that have observations.")
+
+    keys = commands.add_parser("keys", help="API keys of statistics offices.").add_subparsers(
+        dest="keys", required=True
+    )
+    create = add(keys, "create", cmd_keys_create, "Issue a key; the token is printed once.")
+    create.add_argument("--office", required=True, help="Office name, e.g. 'Cục Thống kê tỉnh Đồng Tháp'.")
+    create.add_argument("--regions", required=True, help="Comma-separated region codes, or '*'.")
+    create.add_argument("--programmes", required=True, help="Comma-separated programme ids, or '*'.")
+    create.add_argument("--expires", help="Expiry date (YYYY-MM-DD).")
+    revoke = add(keys, "revoke", cmd_keys_revoke, "Revoke a key at once.")
+    revoke.add_argument("key_id")
+    add(keys, "list", cmd_keys_list, "List keys (never their secrets).")
+
+    status = add(commands, "status", cmd_status, "The status board: is each indicator on track?")
+    status.add_argument("--programme")
+    status.add_argument("--region")
+    status.add_argument("--as-of", help="YYYY-MM-DD (default today)")
+    status_commands = status.add_subparsers(dest="status_command")
+    refresh = add(status_commands, "refresh", cmd_status_refresh, "Rewrite the status snapshot that Grafana reads.")
+    refresh.add_argument("--as-of", help="YYYY-MM-DD (default today)")
+
+    push = add(commands, "push", cmd_push, "Send a CSV file of observations to a chitieu server.")
+    push.add_argument("file", nargs="?", help="CSV with columns indicator, region, period, value[, status, note]")
+    push.add_argument("--server", required=True, help="e.g. http://127.0.0.1:8000")
+    push.add_argument("--key", required=True, help="The office's API key")
+    push.add_argument("--decimal", choices=["comma", "dot"], help="Number format of the file")
+    push.add_argument("--partial", action="store_true", help="Write valid rows even if others are invalid")
+    push.add_argument("--resume", action="store_true", help="Send what an earlier run left in the spool")
+    push.add_argument("--batch-rows", type=int, default=50_000)
+    push.add_argument("--spool-dir", default=str(Path.home() / ".local" / "share" / "chitieu" / "spool"))
     return parser
 
 

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, description="Write requests per API key per minute (429).")
     reads: Literal["open", "keyed"] = Field(default="open", description="Whether GET endpoints need a key.")
     report_grace_days: int = Field(default=30, description="Days after a period's due date before overdue.")
+    status_refresh_seconds: float = Field(default=300, description="Rewrite the status snapshot at least this often.")
     catalogue_dir: Path = CATALOGUE_DIR
     load_catalogue_on_start: bool = True
 

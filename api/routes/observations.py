@@ -194,4 +194,6 @@ async def post_observations(
             slug="invalid-rows",
             **body_out,
         ) from None
+    if summary.imported or summary.updated:
+        request.app.state.refresher.poke()
     return summary.as_dict()

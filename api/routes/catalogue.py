@@ -1,0 +1,116 @@
+"""The catalogue as loaded: programmes, regions, indicators with their targets and paths, tasks."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.auth import ReaderDep
+from api.deps import CatalogueDep, PoolDep
+from api.problems import Problem
+from indicators.catalogue import Catalogue
+from indicators.model import Group, Indicator
+from indicators.units import UNITS
+from ingest.tasks_store import list_tasks
+
+router = APIRouter(prefix="/v1", tags=["catalogue"])
+
+
+def indicator_out(catalogue: Catalogue, indicator: Indicator) -> dict[str, Any]:
+    unit = UNITS[indicator.unit]
+    return {
+        "code": indicator.code,
+        "programme": indicator.programme,
+        "number": indicator.number,
+        "name_vi": indicator.name_vi,
+        "name_en": indicator.name_en,
+        "group": indicator.group.value,
+        "unit": indicator.unit,
+        "unit_vi": unit.symbol_vi,
+        "direction": indicator.direction.value,
+        "measure": indicator.measure.value,
+        "frequency": indicator.frequency.value,
+        "owner": indicator.owner,
+        "regions": catalogue.regions_of(indicator),
+        "parent": indicator.parent,
+        "baseline": indicator.baseline.model_dump(mode="json") if indicator.baseline else None,
+        "targets": [
+            {
+                "period": str(t.period),
+                "kind": t.kind.value,
+                "value": t.value,
+                "low": t.low,
+                "high": t.high,
+                "strict": t.strict,
+                "basis": t.basis.value,
+                "quote": t.quote,
+                "reason": t.reason,
+            }
+            for t in indicator.targets
+        ],
+        "path": {
+            "kind": indicator.path_kind.value,
+            **(indicator.path.model_dump(mode="json") if indicator.path else {}),
+        },
+        "tolerance": indicator.tolerance,
+    }
+
+
+@router.get("/programmes", summary="Chương trình, nghị quyết (programmes)")
+def get_programmes(catalogue: CatalogueDep, _: ReaderDep) -> list[dict[str, Any]]:
+    return [
+        {**p.model_dump(mode="json"), "source": catalogue.sources[p.id], "indicators": _count(catalogue, p.id)}
+        for p in catalogue.programmes.values()
+    ]
+
+
+def _count(catalogue: Catalogue, programme: str) -> int:
+    return sum(1 for i in catalogue.indicators.values() if i.programme == programme)
+
+
+@router.get("/regions", summary="Địa bàn (regions)")
+def get_regions(catalogue: CatalogueDep, _: ReaderDep) -> list[dict[str, Any]]:
+    return [r.model_dump(mode="json") for r in catalogue.regions.values()]
+
+
+@router.get("/indicators", summary="Chỉ tiêu (indicators), with targets and paths")
+def get_indicators(
+    catalogue: CatalogueDep,
+    _: ReaderDep,
+    programme: str | None = None,
+    group: Group | None = None,
+    region: str | None = None,
+) -> list[dict[str, Any]]:
+    return [
+        indicator_out(catalogue, i)
+        for i in catalogue.indicators.values()
+        if (programme is None or i.programme == programme)
+        and (group is None or i.group is group)
+        and (region is None or region in catalogue.regions_of(i))
+    ]
+
+
+def find_indicator(catalogue: Catalogue, code: str) -> Indicator:
+    indicator = catalogue.indicators.get(code)
+    if indicator is None:
+        raise Problem(404, "Không tìm thấy chỉ tiêu (indicator not found)", f"No indicator {code!r}.", slug="not-found")
+    return indicator
+
+
+@router.get("/indicators/{code}", summary="Một chỉ tiêu (one indicator)")
+def get_indicator(code: str, catalogue: CatalogueDep, _: ReaderDep) -> dict[str, Any]:
+    return indicator_out(catalogue, find_indicator(catalogue, code))
+
+
+@router.get("/tasks", summary="Nhiệm vụ (tasks), with the latest progress report")
+def get_tasks(
+    pool: PoolDep,
+    _: ReaderDep,
+    programme: str | None = None,
+    lead: Annotated[str | None, Query(description="Lead agency code")] = None,
+    due_before: date | None = None,
+    as_of: date | None = None,
+) -> list[dict[str, Any]]:
+    with pool.connection() as conn:
+        tasks = list_tasks(conn, as_of or date.today(), programme=programme, lead=lead, due_before=due_before)
+    return [task.__dict__ for task in tasks]

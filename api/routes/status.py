@@ -1,0 +1,138 @@
+"""Is each indicator on track? The board, one indicator's series, and progress reports on tasks."""
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from api.auth import KeyDep, ReaderDep
+from api.deps import CatalogueDep, PoolDep, SettingsDep
+from api.problems import Problem
+from api.routes.catalogue import find_indicator
+from indicators.status import Evaluation
+from ingest.board import compute_board
+from ingest.series import indicator_series
+from ingest.tasks_store import add_report, task_reports
+
+router = APIRouter(prefix="/v1", tags=["status"])
+
+
+def evaluation_out(e: Evaluation) -> dict[str, Any]:
+    return {
+        "indicator": e.indicator,
+        "region": e.region,
+        "period": e.period,
+        "actual": e.actual,
+        "expected": e.expected,
+        "low": e.low,
+        "high": e.high,
+        "target": e.target,
+        "status": e.status.value,
+        "status_vi": e.status.label_vi,
+        "report_overdue": e.report_overdue,
+        "progress_ratio": e.progress_ratio,
+        "projection": e.projection,
+        "projection_meets_target": e.projection_meets_target,
+        "reason": e.reason,
+        "last_recorded_at": e.last_recorded_at,
+    }
+
+
+@router.get("/status", summary="Bảng tình hình thực hiện chỉ tiêu (status board)")
+def get_status(
+    pool: PoolDep,
+    catalogue: CatalogueDep,
+    settings: SettingsDep,
+    _: ReaderDep,
+    programme: str | None = None,
+    region: str | None = None,
+    as_of: Annotated[date | None, Query(description="Judge as of this date (default today)")] = None,
+) -> dict[str, Any]:
+    day = as_of or date.today()
+    if programme is not None and programme not in catalogue.programmes:
+        raise Problem(404, "Không tìm thấy chương trình (programme not found)", f"No programme {programme!r}.")
+    with pool.connection() as conn:
+        board = compute_board(
+            conn, catalogue, day, programme=programme, region=region, grace_days=settings.report_grace_days
+        )
+    return {"as_of": day, "items": [evaluation_out(e) for e in board]}
+
+
+@router.get("/indicators/{code}/series", summary="Chuỗi số liệu một chỉ tiêu (series: actuals, path, status)")
+def get_series(
+    code: str,
+    pool: PoolDep,
+    catalogue: CatalogueDep,
+    _: ReaderDep,
+    region: str | None = None,
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    indicator = find_indicator(catalogue, code)
+    region = region or catalogue.regions_of(indicator)[0]
+    if region not in catalogue.regions:
+        raise Problem(404, "Không tìm thấy địa bàn (region not found)", f"No region {region!r}.")
+    with pool.connection() as conn:
+        points = indicator_series(conn, catalogue, indicator, region, as_of or date.today())
+    return {
+        "indicator": code,
+        "region": region,
+        "points": [
+            {
+                "period": p.period,
+                "actual": p.actual,
+                "revisions": [asdict(r) for r in p.revisions],
+                "expected": p.expected,
+                "low": p.low,
+                "high": p.high,
+                "status": p.evaluation.status.value if p.evaluation else None,
+            }
+            for p in points
+        ],
+    }
+
+
+class TaskReportIn(BaseModel):
+    reported_on: date = Field(description="Ngày báo cáo (date of the report)")
+    state: Literal["not_started", "in_progress", "done", "cancelled"]
+    percent_done: float | None = Field(default=None, ge=0, le=100)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.post(
+    "/tasks/{code}/reports",
+    summary="Báo cáo tiến độ nhiệm vụ (task progress report)",
+    status_code=201,
+    responses={403: {"content": {"application/problem+json": {}}}, 404: {"content": {"application/problem+json": {}}}},
+)
+def post_task_report(
+    code: str, report: TaskReportIn, key: KeyDep, pool: PoolDep, catalogue: CatalogueDep
+) -> dict[str, Any]:
+    task = catalogue.tasks.get(code)
+    if task is None:
+        raise Problem(404, "Không tìm thấy nhiệm vụ (task not found)", f"No task {code!r}.", slug="not-found")
+    province = catalogue.programmes[task.programme].province
+    if not key.may_write(task.programme, [province]):
+        raise Problem(403, "Ngoài phạm vi được giao (out of scope)", f"Key {key.id} may not report on {code}.")
+    if report.note and any(ord(c) < 32 and c not in "\n\t" for c in report.note):
+        raise Problem(422, "Ghi chú có ký tự điều khiển (control characters in note)", slug="invalid-request")
+    with pool.connection() as conn:
+        saved = add_report(
+            conn,
+            code,
+            reported_on=report.reported_on,
+            state=report.state,
+            percent_done=report.percent_done,
+            note=report.note,
+            key_id=key.id,
+        )
+    return asdict(saved)
+
+
+@router.get("/tasks/{code}/reports", summary="Các báo cáo tiến độ của một nhiệm vụ (progress reports)")
+def get_task_reports(code: str, pool: PoolDep, catalogue: CatalogueDep, _: ReaderDep) -> list[dict[str, Any]]:
+    if code not in catalogue.tasks:
+        raise Problem(404, "Không tìm thấy nhiệm vụ (task not found)", f"No task {code!r}.", slug="not-found")
+    with pool.connection() as conn:
+        return [asdict(r) for r in task_reports(conn, code)]

@@ -1,0 +1,69 @@
+"""One indicator's history in one region: every period with its revisions, the path and the status then."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import psycopg
+
+from indicators.catalogue import Catalogue
+from indicators.model import Indicator
+from indicators.periods import Period
+from indicators.status import Evaluation, Observation, evaluate, expected_series
+from ingest.board import cutoff_for, path_periods
+
+
+@dataclass(frozen=True)
+class Revision:
+    revision: int
+    value: float
+    status: str
+    note: str | None
+    recorded_at: datetime
+    key_id: str
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    period: str
+    actual: float | None
+    revisions: list[Revision]
+    expected: float | None
+    low: float | None
+    high: float | None
+    evaluation: Evaluation | None  # as judged with the data up to this period, seen as of today
+
+
+def read_revisions(
+    conn: psycopg.Connection[Any], indicator: str, region: str, as_of: date
+) -> dict[str, list[Revision]]:
+    revisions: dict[str, list[Revision]] = {}
+    for period, *fields in conn.execute(
+        "SELECT period, revision, value, status, note, recorded_at, key_id FROM observations"
+        " WHERE indicator = %s AND region = %s AND recorded_at < %s ORDER BY period_start, revision",
+        [indicator, region, cutoff_for(as_of)],
+    ):
+        revisions.setdefault(period, []).append(Revision(*fields))
+    return revisions
+
+
+def indicator_series(
+    conn: psycopg.Connection[Any], catalogue: Catalogue, indicator: Indicator, region: str, as_of: date
+) -> list[SeriesPoint]:
+    revisions = read_revisions(conn, indicator.code, region, as_of)
+    observed = sorted(
+        (Observation(Period.parse(period), revs[-1].value, revs[-1].recorded_at, len(revs)), period)
+        for period, revs in revisions.items()
+    )
+    series = [observation for observation, _ in observed]
+    programme = catalogue.programmes[indicator.programme]
+    periods = path_periods(indicator, programme.start_year, programme.end_year)
+    periods = sorted(set(periods) | {o.period for o in series})
+    points = []
+    for period, expected, low, high in expected_series(indicator, region, series, periods):
+        upto = [o for o in series if not period < o.period]
+        history = revisions.get(str(period), [])
+        evaluation = evaluate(indicator, region, upto, as_of) if history else None
+        actual = history[-1].value if history else None
+        points.append(SeriesPoint(str(period), actual, history, expected, low, high, evaluation))
+    return points

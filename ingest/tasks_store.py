@@ -1,0 +1,103 @@
+"""Tasks of the catalogue with their latest progress report; recording progress reports."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import class_row
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    code: str
+    programme: str
+    section: str
+    title_vi: str
+    lead: list[str]
+    cooperating: list[str]
+    cooperating_text: str | None
+    time_frame: str
+    due: date | None
+    review_every: str | None
+    until_event: str | None
+    kind: str
+    supervisor_text: str | None
+    state: str | None  # from the latest report
+    percent_done: float | None
+    reported_on: date | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class TaskReport:
+    id: int
+    task: str
+    reported_on: date
+    state: str
+    percent_done: float | None
+    note: str | None
+    key_id: str
+    recorded_at: datetime
+
+
+def list_tasks(
+    conn: psycopg.Connection[Any],
+    as_of: date,
+    *,
+    programme: str | None = None,
+    lead: str | None = None,
+    due_before: date | None = None,
+) -> list[TaskRow]:
+    """Active tasks with their latest report; overdue = past due and not done or cancelled as of the date."""
+    with conn.cursor(row_factory=class_row(TaskRow)) as cur:
+        cur.execute(
+            "SELECT t.code, t.programme, t.section, t.title_vi, t.lead, t.cooperating, t.cooperating_text,"
+            " t.time_frame, t.due, t.review_every, t.until_event, t.kind, t.supervisor_text,"
+            " r.state, r.percent_done, r.reported_on,"
+            " (t.due IS NOT NULL AND t.due < %(as_of)s AND coalesce(r.state, '') NOT IN ('done', 'cancelled'))"
+            "   AS overdue"
+            " FROM tasks t LEFT JOIN LATERAL ("
+            "   SELECT state, percent_done, reported_on FROM task_reports"
+            "   WHERE task = t.code AND reported_on <= %(as_of)s ORDER BY reported_on DESC, id DESC LIMIT 1"
+            " ) r ON true"
+            " WHERE t.archived_at IS NULL"
+            " AND (%(programme)s::text IS NULL OR t.programme = %(programme)s)"
+            " AND (%(lead)s::text IS NULL OR %(lead)s = ANY(t.lead))"
+            " AND (%(due_before)s::date IS NULL OR t.due < %(due_before)s)"
+            " ORDER BY t.programme, t.due NULLS LAST, t.code",
+            {"as_of": as_of, "programme": programme, "lead": lead, "due_before": due_before},
+        )
+        return cur.fetchall()
+
+
+def add_report(
+    conn: psycopg.Connection[Any],
+    task: str,
+    *,
+    reported_on: date,
+    state: str,
+    percent_done: float | None,
+    note: str | None,
+    key_id: str,
+) -> TaskReport:
+    with conn.cursor(row_factory=class_row(TaskReport)) as cur:
+        cur.execute(
+            "INSERT INTO task_reports (task, reported_on, state, percent_done, note, key_id)"
+            " VALUES (%s, %s, %s, %s, %s, %s)"
+            " RETURNING id, task, reported_on, state, percent_done, note, key_id, recorded_at",
+            [task, reported_on, state, percent_done, note, key_id],
+        )
+        report = cur.fetchone()
+    assert report is not None
+    return report
+
+
+def task_reports(conn: psycopg.Connection[Any], task: str) -> list[TaskReport]:
+    with conn.cursor(row_factory=class_row(TaskReport)) as cur:
+        cur.execute(
+            "SELECT id, task, reported_on, state, percent_done, note, key_id, recorded_at FROM task_reports"
+            " WHERE task = %s ORDER BY reported_on, id",
+            [task],
+        )
+        return cur.fetchall()
