@@ -8,7 +8,7 @@ many series, compiling each indicator once.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import IntEnum, StrEnum
 from functools import cache
 
@@ -122,7 +122,7 @@ def evaluate(
     grace_days: int = DEFAULT_GRACE_DAYS,
 ) -> Evaluation:
     """The status of one indicator-region series as of a date; `series` sorted by period."""
-    return _evaluate(plan_for(indicator), region, series, as_of, _end_of_day(as_of), grace_days)
+    return _evaluate(plan_for(indicator), region, series, as_of, grace_days)
 
 
 def evaluate_board(
@@ -131,14 +131,13 @@ def evaluate_board(
     grace_days: int = DEFAULT_GRACE_DAYS,
 ) -> list[Evaluation]:
     """Evaluate many series as of one date, in the order given (sort by -status.severity for problems first)."""
-    cutoff = _end_of_day(as_of)
     plans: dict[int, IndicatorPlan] = {}
     evaluations = []
     for indicator, region, series in items:
         plan = plans.get(id(indicator))
         if plan is None:
             plan = plans[id(indicator)] = plan_for(indicator)
-        evaluations.append(_evaluate(plan, region, series, as_of, cutoff, grace_days))
+        evaluations.append(_evaluate(plan, region, series, as_of, grace_days))
     return evaluations
 
 
@@ -167,10 +166,9 @@ def _evaluate(
     region: str,
     series: Sequence[Observation],
     as_of: date,
-    cutoff: datetime,
     grace_days: int,
 ) -> Evaluation:
-    series = _visible(series, as_of, cutoff)
+    series = _visible(series, as_of)
     overdue = _report_overdue(plan, series, as_of, grace_days)
     final_target = plan.final.least_demanding if plan.final is not None else None
 
@@ -245,21 +243,13 @@ def _evaluate(
     )
 
 
-def _end_of_day(day: date) -> datetime:
-    """The first instant after `day` ends (UTC): revisions recorded before it are known on that day."""
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
-
-
-def _visible(series: Sequence[Observation], as_of: date, cutoff: datetime) -> Sequence[Observation]:
-    """Defensively drop what was not known on `as_of`: periods ending later, revisions recorded later."""
+def _visible(series: Sequence[Observation], as_of: date) -> Sequence[Observation]:
+    """Drop periods ending after `as_of`. Revisions are the latest ones whenever stored: judging mid-2023 after a
+    back-fill uses the corrected figures (the revision history keeps what was known when)."""
     end = len(series)
     while end and period_facts(series[end - 1].period).end > as_of:
         end -= 1
-    visible = series[:end] if end < len(series) else series
-    for observation in visible:
-        if observation.recorded_at >= cutoff:
-            return [o for o in visible if o.recorded_at < cutoff]
-    return visible
+    return series[:end] if end < len(series) else series
 
 
 def _judged_index(plan: IndicatorPlan, series: Sequence[Observation]) -> int | None:

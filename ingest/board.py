@@ -34,8 +34,8 @@ def cutoff_for(as_of: date) -> datetime:
 def read_series(
     conn: psycopg.Connection[Any], as_of: date, indicators: Sequence[str] | None = None, region: str | None = None
 ) -> dict[SeriesKey, list[Observation]]:
-    """The latest revision, as of the date, of every period of every series: one query, sorted by period."""
-    conditions = ["recorded_at < %(cutoff)s"]
+    """The latest revision of every period ending by the date, of every series: one query, sorted by period."""
+    conditions = ["period_start < %(cutoff)s"]
     params: dict[str, Any] = {"cutoff": cutoff_for(as_of)}
     if indicators is not None:
         conditions.append("indicator = ANY(%(indicators)s)")

@@ -40,7 +40,7 @@ def read_revisions(
     revisions: dict[str, list[Revision]] = {}
     for period, *fields in conn.execute(
         "SELECT period, revision, value, status, note, recorded_at, key_id FROM observations"
-        " WHERE indicator = %s AND region = %s AND recorded_at < %s ORDER BY period_start, revision",
+        " WHERE indicator = %s AND region = %s AND period_start < %s ORDER BY period_start, revision",
         [indicator, region, cutoff_for(as_of)],
     ):
         revisions.setdefault(period, []).append(Revision(*fields))

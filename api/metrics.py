@@ -1,0 +1,328 @@
+"""Prometheus metrics: the service's own counters, and the status board read from the database at scrape time.
+
+Service metrics (INGEST_*) are module-level objects the ingestion code increments. The board metrics come from
+`BoardCollector`, which reads the active catalogue and computes the board (ingest.board.compute_board) and the tasks'
+latest states on every scrape, so an indicator removed from the catalogue disappears from /metrics at once.
+
+Values of indicators are domain values, not base units: each is in its indicator's unit as the catalogue states it (a
+"percent" indicator reports 7.5, not 0.075), or in judged terms where the final target is stated that way (a multiple
+of the baseline, an average growth in %, an improvement on the previous year; see docs/status.md). The `unit` and
+`basis` labels of chitieu_indicator_info say which. The gap is a true ratio.
+
+Several workers (`chitieu serve --workers N`): prometheus_client's multiprocess mode. Before the workers start, the
+parent calls `prepare_multiprocess_dir` (it empties the directory and sets PROMETHEUS_MULTIPROC_DIR, which the workers
+inherit); each worker then writes its service metrics to files there and any worker answering /metrics sums them with
+MultiProcessCollector. The board collector is not per process: it is registered once, in the registry built for each
+scrape, by whichever worker answers.
+"""
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from indicators.catalogue import Catalogue
+from indicators.model import Indicator, TaskState
+from indicators.paths import EXACT, HIGHER, YearRule, period_facts, plan_for
+from indicators.periods import Period
+from indicators.status import DEFAULT_GRACE_DAYS, Evaluation, Status
+from ingest.board import compute_board
+from ingest.catalogue_store import read_catalogue
+from ingest.tasks_store import TaskRow, list_tasks
+from ingest.timezone import VIETNAM
+
+log = logging.getLogger("chitieu.metrics")
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+# ------------------------------------------------------------------------------------------- service metrics
+INGEST_REQUESTS = Counter(
+    "chitieu_ingest_requests",
+    "Observation batches received, by format (json, csv) and outcome.",
+    ["format", "outcome"],
+)
+INGEST_ROWS = Counter(
+    "chitieu_ingest_rows",
+    "Observation rows received, by outcome: imported, updated, ignored, rejected.",
+    ["outcome"],
+)
+INGEST_SECONDS = Histogram(
+    "chitieu_ingest_duration_seconds",
+    "Time to validate and store one observation batch, by format.",
+    ["format"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+
+
+def prepare_multiprocess_dir(path: Path) -> None:
+    """Empty `path` and point prometheus_client's multiprocess mode at it (call before the workers start)."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    os.environ[MULTIPROCESS_ENV] = str(path)
+
+
+class _ThisProcess(Collector):
+    """The default registry (this process's service, process and runtime metrics) inside a per-scrape registry."""
+
+    def collect(self) -> Iterable[Metric]:
+        return REGISTRY.collect()
+
+
+def add_service_metrics(registry: CollectorRegistry) -> None:
+    if os.environ.get(MULTIPROCESS_ENV):
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    else:
+        registry.register(_ThisProcess())
+
+
+# ------------------------------------------------------------------------------------------- board metrics
+INDICATOR_LABELS = ["indicator", "region"]
+INFO_LABELS = ["indicator", "programme", "province", "group", "owner", "unit", "basis"]
+TASK_STATES = [state.value for state in TaskState]
+
+ConnectionSource = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
+
+
+@dataclass
+class _BoardFamilies:
+    indicator_info: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_indicator_info",
+            "Indicator metadata (thông tin chỉ tiêu); value always 1. unit: the catalogue unit; basis: the terms the"
+            " values are judged in (value, multiple_of_baseline, average_growth, change_per_period).",
+            labels=INFO_LABELS,
+        )
+    )
+    actual: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_indicator_actual",
+            "Latest value judged (giá trị thực tế), in the indicator's own unit (percent as 7.5) or judged terms.",
+            labels=INDICATOR_LABELS,
+        )
+    )
+    expected: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_indicator_expected",
+            "Expected value on the target path for the period judged (giá trị theo lộ trình), same unit as actual.",
+            labels=INDICATOR_LABELS,
+        )
+    )
+    target: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_indicator_target",
+            "Final target, least demanding value (chỉ tiêu cuối kỳ), same unit as actual.",
+            labels=INDICATOR_LABELS,
+        )
+    )
+    gap: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_indicator_gap_ratio",
+            "(actual - expected) / |expected| in the good direction: negative is behind the path (chênh lệch so với"
+            " lộ trình); for exact targets, minus the relative distance.",
+            labels=INDICATOR_LABELS,
+        )
+    )
+    status: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_indicator_status",
+            "Status as a state set (trạng thái): 1 for the current status, 0 for the others.",
+            labels=[*INDICATOR_LABELS, "status"],
+        )
+    )
+    report_overdue: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_indicator_report_overdue",
+            "1 when the next report is past its due date plus the grace days (quá hạn báo cáo), else 0.",
+            labels=INDICATOR_LABELS,
+        )
+    )
+    last_observation: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_indicator_last_observation_timestamp_seconds",
+            "When the latest revision of the value judged was stored (thời điểm ghi nhận số liệu), Unix time.",
+            labels=INDICATOR_LABELS,
+        )
+    )
+    task_info: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_task_info",
+            "Task metadata (thông tin nhiệm vụ); value always 1. lead: the lead agencies' codes, comma-separated.",
+            labels=["task", "programme", "province", "lead"],
+        )
+    )
+    task_due: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_task_due_timestamp_seconds",
+            "Deadline of a task with a due date (thời hạn): the end of the due date in Vietnam (UTC+7), Unix time.",
+            labels=["task"],
+        )
+    )
+    task_state: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_task_state",
+            "Task state from its latest progress report, not_started when none (trạng thái), as a state set.",
+            labels=["task", "state"],
+        )
+    )
+    task_overdue: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_task_overdue",
+            "1 when a task is past its due date and not reported done or cancelled (nhiệm vụ quá hạn), else 0.",
+            labels=["task"],
+        )
+    )
+
+    def __iter__(self) -> Iterator[GaugeMetricFamily]:
+        return iter(vars(self).values())
+
+
+class BoardCollector(Collector):
+    """The board and the tasks as metrics, read from the database on every scrape."""
+
+    def __init__(
+        self,
+        connection: ConnectionSource,
+        *,
+        today: Callable[[], date] = date.today,
+        grace_days: int = DEFAULT_GRACE_DAYS,
+        registry: CollectorRegistry | None = None,
+    ) -> None:
+        self._connection = connection
+        self._today = today
+        self._grace_days = grace_days
+        if registry is not None:
+            registry.register(self)
+
+    def describe(self) -> Iterable[Metric]:
+        return [*_BoardFamilies(), *self._scrape_families(success=False, seconds=0.0)]
+
+    def collect(self) -> Iterable[Metric]:
+        started = time.perf_counter()
+        families = _BoardFamilies()
+        try:
+            with self._connection() as conn:
+                catalogue = read_catalogue(conn)
+                today = self._today()
+                evaluations = compute_board(conn, catalogue, today, grace_days=self._grace_days)
+                tasks = list_tasks(conn, today)
+            _add_indicators(families, catalogue, evaluations)
+            _add_tasks(families, catalogue, tasks)
+            success = True
+        except Exception:
+            # The scrape must still answer (service metrics, and the failure itself): alerts on absent series fire.
+            log.exception("could not read the board for /metrics")
+            families = _BoardFamilies()
+            success = False
+        yield from families
+        yield from self._scrape_families(success, time.perf_counter() - started)
+
+    @staticmethod
+    def _scrape_families(success: bool, seconds: float) -> list[Metric]:
+        return [
+            GaugeMetricFamily(
+                "chitieu_board_scrape_success",
+                "1 when this scrape read the board from the database, 0 when it failed (see the service log).",
+                value=1.0 if success else 0.0,
+            ),
+            GaugeMetricFamily(
+                "chitieu_board_scrape_duration_seconds",
+                "Time this scrape spent reading the catalogue, the board and the tasks.",
+                value=seconds,
+            ),
+        ]
+
+
+def _add_indicators(families: _BoardFamilies, catalogue: Catalogue, evaluations: list[Evaluation]) -> None:
+    for indicator in catalogue.indicators.values():
+        families.indicator_info.add_metric(
+            [
+                indicator.code,
+                indicator.programme,
+                catalogue.province_of(indicator),
+                indicator.group.value,
+                indicator.owner or "",
+                indicator.unit,
+                plan_for(indicator).basis.value,
+            ],
+            1.0,
+        )
+    for evaluation in evaluations:
+        labels = [evaluation.indicator, evaluation.region]
+        for metric, value in (
+            (families.actual, evaluation.actual),
+            (families.expected, evaluation.expected),
+            (families.target, evaluation.target),
+            (families.gap, gap_ratio(catalogue.indicators[evaluation.indicator], evaluation)),
+        ):
+            if value is not None:
+                metric.add_metric(labels, value)
+        for status in Status:
+            families.status.add_metric([*labels, status.value], 1.0 if evaluation.status is status else 0.0)
+        families.report_overdue.add_metric(labels, 1.0 if evaluation.report_overdue else 0.0)
+        if evaluation.last_recorded_at is not None:
+            families.last_observation.add_metric(labels, evaluation.last_recorded_at.timestamp())
+
+
+def _add_tasks(families: _BoardFamilies, catalogue: Catalogue, tasks: list[TaskRow]) -> None:
+    for task in tasks:
+        programme = catalogue.programmes.get(task.programme)
+        families.task_info.add_metric(
+            [task.code, task.programme, programme.province if programme else "", ",".join(task.lead)], 1.0
+        )
+        if task.due is not None:
+            families.task_due.add_metric([task.code], deadline(task.due).timestamp())
+        state = task.state or TaskState.not_started.value
+        for name in TASK_STATES:
+            families.task_state.add_metric([task.code, name], 1.0 if name == state else 0.0)
+        families.task_overdue.add_metric([task.code], 1.0 if task.overdue else 0.0)
+
+
+def deadline(due: date) -> datetime:
+    """The end of the due date in Vietnam: a task due on 31/12 may be done until midnight."""
+    return datetime.combine(due + timedelta(days=1), datetime.min.time(), tzinfo=VIETNAM)
+
+
+def gap_ratio(indicator: Indicator, evaluation: Evaluation) -> float | None:
+    """(actual - expected) / |expected|, signed so that negative is behind the path; None when undefined."""
+    if evaluation.actual is None or evaluation.expected is None or evaluation.period is None:
+        return None
+    if evaluation.expected == 0:
+        return None
+    relative = (evaluation.actual - evaluation.expected) / abs(evaluation.expected)
+    sense = _judged_sense(indicator, Period.parse(evaluation.period))
+    return -abs(relative) if sense == EXACT else relative * sense
+
+
+def _judged_sense(indicator: Indicator, period: Period) -> int:
+    """Which way is better for the target a value of `period` is judged against (as IndicatorPlan.band chooses)."""
+    plan = plan_for(indicator)
+    if period_facts(period).year_end and period.year == plan.final_year and plan.final is not None:
+        return plan.final.sense
+    rule = plan.years.get(period.year)
+    if isinstance(rule, YearRule):
+        return rule.target.sense
+    return plan.final.sense if plan.final is not None else HIGHER
+
+
+def scrape_registry(
+    connection: ConnectionSource,
+    *,
+    today: Callable[[], date] = date.today,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+) -> CollectorRegistry:
+    """The registry for one scrape: the service metrics (of every worker in multiprocess mode) and the board."""
+    registry = CollectorRegistry()
+    add_service_metrics(registry)
+    BoardCollector(connection, today=today, grace_days=grace_days, registry=registry)
+    return registry

@@ -1,0 +1,21 @@
+"""GET /metrics: the Prometheus exposition of the service metrics and the status board (api/metrics.py)."""
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client.exposition import choose_encoder
+
+from api.deps import PoolDep, SettingsDep
+from api.metrics import scrape_registry
+
+router = APIRouter(tags=["metrics"])
+
+
+@router.get(
+    "/metrics",
+    summary="Chỉ số cho Prometheus (Prometheus metrics: service and status board)",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text or OpenMetrics exposition"}},
+)
+def metrics(request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
+    registry = scrape_registry(pool.connection, grace_days=settings.report_grace_days)
+    encode, content_type = choose_encoder(request.headers.get("accept", ""))
+    return Response(encode(registry), media_type=content_type)

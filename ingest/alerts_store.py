@@ -1,0 +1,133 @@
+"""The alert history: what Alertmanager notified the service's webhook of (fired, resolved, to which receiver).
+
+One row per alert per notification state; Alertmanager repeats a notification every repeat_interval and retries
+failed deliveries, so a row that is already stored (same fingerprint, status, start and receiver) is not stored again.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import psycopg
+from psycopg.rows import class_row
+
+AlertStatus = Literal["firing", "resolved"]
+
+# Labels copied into their own columns, for filtering and for SQL readers (Grafana).
+_LABEL_COLUMNS = ("alertname", "severity", "indicator", "region", "task", "programme", "province", "owner")
+
+
+@dataclass(frozen=True)
+class NotifiedAlert:
+    """One alert of an Alertmanager notification."""
+
+    fingerprint: str
+    status: AlertStatus
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    starts_at: datetime | None
+    ends_at: datetime | None  # None while firing
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    id: int
+    received_at: datetime
+    fingerprint: str
+    alertname: str
+    status: AlertStatus
+    severity: str | None
+    indicator: str | None
+    region: str | None
+    task: str | None
+    programme: str | None
+    province: str | None
+    owner: str | None
+    receiver: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    summary: str | None
+    description: str | None
+    labels: dict[str, str]
+    annotations: dict[str, str]
+
+
+def record_notification(conn: psycopg.Connection[Any], receiver: str, alerts: Sequence[NotifiedAlert]) -> int:
+    """Store the alerts of one notification in one transaction; return how many rows were new."""
+    stored = 0
+    with conn.transaction(), conn.cursor() as cur:
+        for alert in alerts:
+            columns = {name: alert.labels.get(name) for name in _LABEL_COLUMNS}
+            columns["alertname"] = columns["alertname"] or "(none)"
+            cur.execute(
+                "INSERT INTO alert_events (fingerprint, alertname, status, severity, indicator, region, task,"
+                " programme, province, owner, receiver, starts_at, ends_at, summary, description, labels, annotations)"
+                " VALUES (%(fingerprint)s, %(alertname)s, %(status)s, %(severity)s, %(indicator)s, %(region)s,"
+                " %(task)s, %(programme)s, %(province)s, %(owner)s, %(receiver)s, %(starts_at)s, %(ends_at)s,"
+                " %(summary)s, %(description)s, %(labels)s, %(annotations)s)"
+                " ON CONFLICT (fingerprint, status, starts_at, receiver) DO NOTHING",
+                columns
+                | {
+                    "fingerprint": alert.fingerprint,
+                    "status": alert.status,
+                    "receiver": receiver,
+                    "starts_at": alert.starts_at,
+                    "ends_at": alert.ends_at,
+                    "summary": alert.annotations.get("summary"),
+                    "description": alert.annotations.get("description"),
+                    "labels": json.dumps(alert.labels, ensure_ascii=False),
+                    "annotations": json.dumps(alert.annotations, ensure_ascii=False),
+                },
+            )
+            stored += cur.rowcount
+    return stored
+
+
+def list_alert_events(
+    conn: psycopg.Connection[Any],
+    *,
+    status: AlertStatus | None = None,
+    alertname: str | None = None,
+    indicator: str | None = None,
+    region: str | None = None,
+    task: str | None = None,
+    programme: str | None = None,
+    province: str | None = None,
+    owner: str | None = None,
+    receiver: str | None = None,
+    since: datetime | None = None,
+    latest: bool = False,
+    limit: int = 100,
+) -> list[AlertEvent]:
+    """Events newest first. latest=True: only each alert's latest event per receiver (with status="firing": what is
+    firing now). Filters apply after that choice, so a resolved alert is never reported as firing."""
+    source = "alert_events"
+    if latest:
+        source = (
+            "(SELECT DISTINCT ON (fingerprint, receiver) * FROM alert_events ORDER BY fingerprint, receiver, id DESC)"
+        )
+    filters = {
+        "status": status,
+        "alertname": alertname,
+        "indicator": indicator,
+        "region": region,
+        "task": task,
+        "programme": programme,
+        "province": province,
+        "owner": owner,
+        "receiver": receiver,
+    }
+    conditions = [f"{column} = %({column})s" for column, value in filters.items() if value is not None]
+    if since is not None:
+        conditions.append("received_at >= %(since)s")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    with conn.cursor(row_factory=class_row(AlertEvent)) as cur:
+        cur.execute(
+            "SELECT id, received_at, fingerprint, alertname, status, severity, indicator, region, task, programme,"
+            " province, owner, receiver, starts_at, ends_at, summary, description, labels, annotations"
+            f" FROM {source} AS events{where} ORDER BY received_at DESC, id DESC LIMIT %(limit)s",
+            filters | {"since": since, "limit": limit},
+        )
+        return cur.fetchall()

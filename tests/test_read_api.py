@@ -1,0 +1,105 @@
+"""Reading the catalogue, the status board and series over HTTP; task reports; keyed reads."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ServerThread, settings_for
+from tests.ingest_helpers import make_key, post_json
+
+
+def test_indicators_carry_targets_and_paths(client: httpx.Client) -> None:
+    items = client.get("/v1/indicators", params={"programme": "dthap-2023"}).json()
+    budget = next(i for i in items if i["code"] == "dthap-2023.budget_revenue")
+    assert budget["number"] == "3"
+    assert budget["unit"] == "billion_vnd" and budget["unit_vi"] == "tỷ đồng"
+    assert budget["path"]["kind"] == "flow"
+    assert budget["targets"][0]["value"] == 7555 and budget["targets"][0]["kind"] == "at_least"
+    assert "7.555" in budget["targets"][0]["quote"]
+    assert {i["programme"] for i in items} == {"dthap-2023"}
+    economy = client.get("/v1/indicators", params={"programme": "dthap-2023", "group": "economy"}).json()
+    assert 0 < len(economy) < len(items)
+
+
+def test_programmes_regions_and_one_indicator(client: httpx.Client) -> None:
+    programmes = {p["id"]: p for p in client.get("/v1/programmes").json()}
+    assert set(programmes) == {"qtri-dh1", "qtri-kh184", "qngai-2024", "dthap-2023", "htinh-nq26"}
+    assert programmes["qngai-2024"]["source"] == "002"
+    regions = {r["code"] for r in client.get("/v1/regions").json()}
+    assert {"quang_tri", "quang_ngai", "dong_thap", "ha_tinh"} <= regions
+    assert client.get("/v1/indicators/dthap-2023.grdp_growth").json()["measure"] == "growth_rate"
+    missing = client.get("/v1/indicators/none")
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+
+
+def test_tasks_filter_by_programme_lead_and_due(client: httpx.Client) -> None:
+    tasks = client.get("/v1/tasks", params={"programme": "qtri-kh184", "as_of": "2025-06-01"}).json()
+    assert tasks and {t["programme"] for t in tasks} == {"qtri-kh184"}
+    early = client.get("/v1/tasks", params={"programme": "qtri-kh184", "due_before": "2025-04-01"}).json()
+    assert early and all(t["due"] < "2025-04-01" for t in early)
+    assert all(t["overdue"] for t in early if t["state"] is None)
+    lead = tasks[0]["lead"][0]
+    assert all(lead in t["lead"] for t in client.get("/v1/tasks", params={"lead": lead}).json())
+
+
+def test_status_board_judges_the_worked_examples(client: httpx.Client, db_url: str) -> None:
+    token = make_key(db_url)
+    rows = [
+        {"indicator": "dthap-2023.budget_revenue", "region": "dong_thap", "period": "2023-Q2", "value": 3900},
+        {"indicator": "dthap-2023.grdp_growth", "region": "dong_thap", "period": "2023-Q2", "value": 6.9},
+    ]
+    assert post_json(client, token, rows).status_code == 200
+    board = client.get("/v1/status", params={"programme": "dthap-2023", "as_of": "2023-07-15"}).json()
+    by_code = {item["indicator"]: item for item in board["items"]}
+    budget = by_code["dthap-2023.budget_revenue"]
+    assert budget["status"] == "on_track" and budget["expected"] == pytest.approx(3777.5)
+    assert by_code["dthap-2023.grdp_growth"]["status"] == "off_track"
+    assert by_code["dthap-2023.grdp_growth"]["status_vi"] == "chậm tiến độ"
+    assert board["as_of"] == "2023-07-15"
+
+
+def test_series_shows_revisions_and_the_path(client: httpx.Client, db_url: str) -> None:
+    token = make_key(db_url)
+    row: dict[str, Any] = {"indicator": "dthap-2023.budget_revenue", "region": "dong_thap", "period": "2023-Q2"}
+    post_json(client, token, [{**row, "value": 3500, "status": "estimate"}])
+    post_json(client, token, [{**row, "value": 3900}])
+    series = client.get("/v1/indicators/dthap-2023.budget_revenue/series", params={"region": "dong_thap"}).json()
+    points = {p["period"]: p for p in series["points"]}
+    assert set(points) >= {"2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4"}
+    q2 = points["2023-Q2"]
+    assert [r["value"] for r in q2["revisions"]] == [3500, 3900]
+    assert q2["actual"] == 3900 and q2["expected"] == pytest.approx(3777.5)
+    assert points["2023-Q4"]["expected"] == pytest.approx(7555)
+
+
+def test_task_reports_are_scoped_and_listed(client: httpx.Client, db_url: str) -> None:
+    code = client.get("/v1/tasks", params={"programme": "qtri-kh184"}).json()[0]["code"]
+    report = {"reported_on": "2025-03-01", "state": "in_progress", "percent_done": 40, "note": "đang triển khai"}
+    outsider = make_key(db_url, regions=["dong_thap"], programmes=["dthap-2023"])
+    denied = client.post(f"/v1/tasks/{code}/reports", json=report, headers={"Authorization": f"Bearer {outsider}"})
+    assert denied.status_code == 403
+    token = make_key(db_url, regions=["quang_tri"], programmes=["qtri-kh184"])
+    created = client.post(f"/v1/tasks/{code}/reports", json=report, headers={"Authorization": f"Bearer {token}"})
+    assert created.status_code == 201, created.text
+    assert client.get(f"/v1/tasks/{code}/reports").json()[0]["percent_done"] == 40
+    listed = {t["code"]: t for t in client.get("/v1/tasks", params={"as_of": "2025-03-02"}).json()}
+    assert listed[code]["state"] == "in_progress"
+    bad = client.post(
+        f"/v1/tasks/{code}/reports", json={**report, "percent_done": 140}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"].endswith("percent_done")
+
+
+@pytest.fixture
+def keyed_reads(db_url: str) -> Iterator[httpx.Client]:
+    with ServerThread(settings_for(db_url, reads="keyed")) as server, httpx.Client(base_url=server.url) as http:
+        yield http
+
+
+def test_reads_can_require_a_key(keyed_reads: httpx.Client, db_url: str) -> None:
+    assert keyed_reads.get("/v1/indicators").status_code == 401
+    token = make_key(db_url)
+    assert keyed_reads.get("/v1/indicators", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert keyed_reads.get("/healthz").status_code == 200
