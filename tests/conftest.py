@@ -96,9 +96,9 @@ def free_port() -> int:
 class ServerThread(threading.Thread):
     """uvicorn serving the app in this process, on a real loopback socket."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, port: int | None = None) -> None:
         super().__init__(daemon=True)
-        self.port = free_port()
+        self.port = port or free_port()
         config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
 
