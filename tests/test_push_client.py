@@ -16,8 +16,8 @@ from tests.ingest_helpers import make_key
 HEADER = "indicator;region;period;value;status;note\n"
 
 
-def budget_file(path: Path, months: int = 8) -> Path:
-    """Quarterly budget revenue for 2022-2023, the first `months` quarters (the name is historical)."""
+def budget_file(path: Path, quarters: int = 8) -> Path:
+    """Budget revenue (reported by quarter) for the quarters of 2022 and 2023, in Vietnamese number format."""
     lines = [HEADER]
     for year in (2022, 2023):
         for quarter in range(1, 5):
