@@ -61,6 +61,14 @@ class EmbeddedPostgres:
         result = subprocess.run(self._cmd("pg_ctl", "status", "-D", str(self.cluster_dir)), capture_output=True)
         return result.returncode == 0
 
+    def _running_port(self) -> int | None:
+        """The port of the postmaster running on this data directory (line 4 of postmaster.pid)."""
+        try:
+            lines = (self.cluster_dir / "postmaster.pid").read_text().splitlines()
+        except OSError:
+            return None
+        return int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
+
     def init(self) -> None:
         if self.initialised():
             return
@@ -93,6 +101,7 @@ class EmbeddedPostgres:
         """Start the cluster unless it already runs; remember whether we started it, so stop() leaves others' alone."""
         self.init()
         if self.running():
+            self.port = self._running_port() or self.port
             return
         if _port_taken(self.port):
             raise ConfigurationError(

@@ -28,6 +28,11 @@ from ingest.migrate import migrate
 REPO = Path(__file__).resolve().parents[1]
 TEST_DATA_DIR = REPO / ".var" / "pg-test"
 TEST_PORT = int(os.environ.get("CHITIEU_TEST_PORT", "55433"))
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
 TEMPLATE = "chitieu_template"
 _counter = itertools.count()
 
@@ -35,6 +40,8 @@ _counter = itertools.count()
 @pytest.fixture(scope="session")
 def pg() -> Iterator[EmbeddedPostgres]:
     server = EmbeddedPostgres(TEST_DATA_DIR, TEST_PORT)
+    if not server.running() and not _port_free(TEST_PORT):
+        server.port = free_port()  # another checkout's cluster holds the usual port
     server.start()
     yield server
     server.stop()
