@@ -33,6 +33,8 @@ TEST_PORT = int(os.environ.get("CHITIEU_TEST_PORT", "55433"))
 def _port_free(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
 TEMPLATE = "chitieu_template"
 _counter = itertools.count()
 
