@@ -1,6 +1,7 @@
 """Reading the catalogue, the status board and series over HTTP; task reports; keyed reads."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -103,3 +104,21 @@ def test_reads_can_require_a_key(keyed_reads: httpx.Client, db_url: str) -> None
     token = make_key(db_url)
     assert keyed_reads.get("/v1/indicators", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert keyed_reads.get("/healthz").status_code == 200
+
+
+def test_the_2023_results_of_document_002_are_judged_as_the_document_says(client: httpx.Client, db_url: str) -> None:
+    csv_text = (Path(__file__).resolve().parents[1] / "examples" / "qngai-2023-results.csv").read_bytes()
+    pushed = client.post(
+        "/v1/observations",
+        content=csv_text,
+        params={"decimal": "comma"},
+        headers={"Authorization": f"Bearer {make_key(db_url)}", "Content-Type": "text/csv"},
+    )
+    assert pushed.status_code == 200, pushed.text
+    board = client.get("/v1/status", params={"programme": "qngai-2024", "as_of": "2024-01-31"}).json()["items"]
+    status = {
+        item["indicator"].removeprefix("qngai-2024."): item["status"] for item in board if item["period"] == "2023"
+    }
+    # "kết nạp 1.967/1.910 đảng viên mới, vượt chỉ tiêu"; "06 xã đạt chuẩn, Kế hoạch đề ra là 07 xã";
+    # GRDP "tăng 3,03%" against a plan "từ -3,5% đến -3%".
+    assert status == {"new_party_members": "achieved", "new_rural_communes": "missed", "grdp_growth": "achieved"}
