@@ -3,13 +3,14 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
-from api import problems
+from api import auth, limits, problems
 from api.refresher import SnapshotRefresher
-from api.routes import catalogue, health, observations, status
+from api.routes import alerts, catalogue, health, metrics, observations, status
 from api.settings import Settings, get_settings
 from ingest.database import DatabaseServer, connect
 from ingest.migrate import migrate
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 min_size=settings.pool_min_size,
                 max_size=settings.pool_max_size,
                 kwargs={"options": f"-c statement_timeout={settings.statement_timeout_ms}"},
+                check=ConnectionPool.check_connection,  # a connection broken by a database restart is replaced
                 open=False,
             )
             pool.open(wait=True, timeout=30)
@@ -69,8 +71,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
+    limits.install(app, settings)
     app.include_router(health.router)
     app.include_router(observations.router)
     app.include_router(catalogue.router)
     app.include_router(status.router)
+    app.include_router(metrics.router)
+    app.include_router(alerts.router)
+    _document_errors_and_limits(app, settings)
     return app
+
+
+def _document_errors_and_limits(app: FastAPI, settings: Settings) -> None:
+    """Complete the generated OpenAPI schema: problem answers, the bearer key, the limits of each operation."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            problems.document(schema)
+            writes = auth.document(schema, reads_keyed=settings.reads == "keyed")
+            limits.document(schema, settings, writes)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

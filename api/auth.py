@@ -1,24 +1,32 @@
-"""Bearer-token authentication for statistics offices' API keys."""
+"""Bearer-token authentication for statistics offices' API keys.
 
-from typing import Annotated
+Writes need a key within its rate limit; reads need one only with CHITIEU_READS=keyed. Both declare the bearer scheme
+to OpenAPI with a role ("write" or "read"), from which `document` states each operation's 401, 403 and security.
+"""
 
-from fastapi import Depends, Request
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import PoolDep, SettingsDep
-from api.problems import Problem
+from api.limits import limit_writes
+from api.problems import Problem, problem_doc
 from ingest.keys import ApiKey, authenticate
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="chitieu"'}
+SECURITY_SCHEME = "officeKey"
+
+office_key = HTTPBearer(
+    auto_error=False,
+    scheme_name=SECURITY_SCHEME,
+    description="Khóa API của cơ quan (the office's API key from `chitieu keys create`: `ctk_<id>_<secret>`).",
+)
+Credentials = HTTPAuthorizationCredentials | None
 
 
-def _token(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-def require_key(request: Request, pool: PoolDep) -> ApiKey:
-    token = _token(request)
-    if token is None:
+def require_key(request: Request, pool: PoolDep, credentials: Credentials) -> ApiKey:
+    if credentials is None:
         raise Problem(
             401,
             "Cần khóa API (API key required)",
@@ -27,7 +35,7 @@ def require_key(request: Request, pool: PoolDep) -> ApiKey:
             headers=_CHALLENGE,
         )
     with pool.connection() as conn:
-        key = authenticate(conn, token)
+        key = authenticate(conn, credentials.credentials)
     if key is None:
         raise Problem(
             401,
@@ -40,12 +48,51 @@ def require_key(request: Request, pool: PoolDep) -> ApiKey:
     return key
 
 
-def reader(request: Request, settings: SettingsDep, pool: PoolDep) -> ApiKey | None:
+def writer(
+    request: Request,
+    pool: PoolDep,
+    credentials: Annotated[Credentials, Security(office_key, scopes=["write"])],
+) -> ApiKey:
+    """A valid key within its rate limit: what every write needs."""
+    key = require_key(request, pool, credentials)
+    limit_writes(request, key.id)
+    return key
+
+
+def reader(
+    request: Request,
+    settings: SettingsDep,
+    pool: PoolDep,
+    credentials: Annotated[Credentials, Security(office_key, scopes=["read"])],
+) -> ApiKey | None:
     """Reads are open unless CHITIEU_READS=keyed."""
     if settings.reads == "open":
         return None
-    return require_key(request, pool)
+    return require_key(request, pool, credentials)
 
 
-KeyDep = Annotated[ApiKey, Depends(require_key)]
+KeyDep = Annotated[ApiKey, Depends(writer)]
 ReaderDep = Annotated[ApiKey | None, Depends(reader)]
+
+
+def document(schema: dict[str, Any], *, reads_keyed: bool) -> set[tuple[str, str]]:
+    """State on each operation that needs a key its 401 (and, for writes, 403) answers; open reads lose the
+    security requirement. Return the (path, method) of the writes."""
+    writes: set[tuple[str, str]] = set()
+    for path, methods in schema.get("paths", {}).items():
+        for method, operation in methods.items():
+            roles = {
+                role for requirement in operation.get("security", []) for role in requirement.get(SECURITY_SCHEME, [])
+            }
+            if not roles:
+                continue
+            responses = operation.setdefault("responses", {})
+            if "write" in roles:
+                writes.add((path, method))
+                responses.setdefault("403", problem_doc("Ngoài phạm vi của khóa (outside the key's scope)"))
+            elif not reads_keyed:
+                del operation["security"]
+                continue
+            operation["security"] = [{SECURITY_SCHEME: []}]
+            responses.setdefault("401", problem_doc("Thiếu khóa, khóa sai, đã thu hồi hoặc hết hạn (no valid key)"))
+    return writes

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from api.settings import Settings, get_settings
+from dashboards import cli as dashboards_cli
+from dashboards import rules_cli
 from indicators.catalogue import CatalogueError
 from ingest.database import DatabaseServer
 from ingest.errors import ChitieuError
@@ -71,6 +73,28 @@ def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> None:
     with database(settings) as server, connect(server.url) as conn:
         row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
         print(f"database at migration {row[0] if row else 0} (latest {latest_version()})")
+
+
+def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> None:
+    from ingest.backup import backup
+
+    with database(settings) as server:
+        size = backup(server.url, Path(args.file))
+    print(f"backup written to {args.file} ({size} bytes)")
+
+
+def cmd_db_restore(args: argparse.Namespace, settings: Settings) -> None:
+    from ingest.backup import restore
+
+    # Not `database(settings)`: that would migrate and load the catalogue, and the target must stay empty.
+    server = DatabaseServer.open(
+        settings.database_url, settings.data_dir, settings.embedded_port, settings.embedded_database
+    )
+    try:
+        revisions = restore(server.url, Path(args.file))
+    finally:
+        server.close()
+    print(f"restored {args.file}: {revisions} observation revision(s)")
 
 
 def cmd_catalogue_validate(args: argparse.Namespace, settings: Settings) -> None:
@@ -214,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="Database: migrate, backup, restore.").add_subparsers(dest="db", required=True)
     add(db, "migrate", cmd_db_migrate, "Apply pending migrations.")
+    backup = add(db, "backup", cmd_db_backup, "Write the whole database to FILE (pg_dump custom format).")
+    backup.add_argument("file", help="e.g. chitieu-2025-06-30.dump")
+    restore = add(db, "restore", cmd_db_restore, "Restore a backup into an empty database (TimescaleDB's procedure).")
+    restore.add_argument("file", help="A file written by `chitieu db backup`")
 
     catalogue = commands.add_parser("catalogue", help="The indicator catalogue (YAML).").add_subparsers(
         dest="catalogue", required=True
@@ -253,6 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("--resume", action="store_true", help="Send what an earlier run left in the spool")
     push.add_argument("--batch-rows", type=int, default=50_000)
     push.add_argument("--spool-dir", default=str(Path.home() / ".local" / "share" / "chitieu" / "spool"))
+
+    rules_cli.register(commands)
+    dashboards_cli.register(commands)
     return parser
 
 

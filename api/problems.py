@@ -1,5 +1,6 @@
 """RFC 9457 problem details for every error the API returns (media type application/problem+json)."""
 
+import json
 import logging
 from typing import Any
 
@@ -38,16 +39,103 @@ class Problem(Exception):
         self.extensions = extensions
 
     def response(self, request: Request) -> JSONResponse:
-        body: dict[str, Any] = {
-            "type": f"/problems/{self.slug}" if self.slug else "about:blank",
-            "title": self.title,
-            "status": self.status,
+        return problem_response(
+            self.status,
+            self.title,
+            self.detail,
+            slug=self.slug,
+            instance=request.url.path,
+            headers=self.headers,
+            **self.extensions,
+        )
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    slug: str | None = None,
+    instance: str,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": f"/problems/{slug}" if slug else "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body["instance"] = instance
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details. Some problems add members: `errors`, `limit_bytes`, `limit_rows`, ...",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"row": {"type": "integer"}, "field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+_FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+
+
+def problem_doc(description: str, *, retry_after: bool = False) -> dict[str, Any]:
+    """An OpenAPI response answered with problem details."""
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if retry_after:
+        response["headers"] = {
+            "Retry-After": {
+                "description": "Giây chờ trước khi gửi lại (seconds to wait)",
+                "schema": {"type": "integer"},
+            }
         }
-        if self.detail:
-            body["detail"] = self.detail
-        body["instance"] = request.url.path
-        body.update(self.extensions)
-        return JSONResponse(body, status_code=self.status, media_type=PROBLEM_JSON, headers=self.headers)
+    return response
+
+
+def document(schema: dict[str, Any]) -> None:
+    """Declare in the OpenAPI schema the problem answers every operation may give: 400 for a body that cannot be
+    read, 422 for a request that does not match its schema, 404 for an unknown code in the path or a filter, 503 when
+    the database is unavailable."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for methods in schema.get("paths", {}).values():
+        for method, operation in methods.items():
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                content = response.get("content", {})
+                if status == "422" and "application/json" in content:  # FastAPI's default validation answer
+                    responses[status] = problem_doc("Dữ liệu không hợp lệ (the request does not match the schema)")
+                elif PROBLEM_JSON in content and not content[PROBLEM_JSON].get("schema"):
+                    content[PROBLEM_JSON]["schema"] = {"$ref": "#/components/schemas/Problem"}
+            if "requestBody" in operation:
+                responses.setdefault("400", problem_doc("Không đọc được nội dung (unreadable body)"))
+            parameters = operation.get("parameters", [])
+            if any(p.get("in") == "path" for p in parameters) or (method == "get" and parameters):
+                responses.setdefault("404", problem_doc("Không tìm thấy (an unknown code in the path or a filter)"))
+            responses.setdefault(
+                "503", problem_doc("Tạm thời không sẵn sàng (database unavailable): retry later", retry_after=True)
+            )
+    schemas = schema["components"]["schemas"]
+    for name in _FASTAPI_VALIDATION_SCHEMAS:  # unused once every 422 is a problem
+        removed = schemas.pop(name, None)
+        if removed is not None and f"#/components/schemas/{name}" in json.dumps(schema):
+            schemas[name] = removed
 
 
 def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
@@ -97,6 +185,19 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(psycopg.OperationalError, _database_down)
     app.add_exception_handler(PoolTimeout, _database_down)
+
+    async def _refused_value(request: Request, error: Exception) -> JSONResponse:
+        return Problem(
+            422,
+            "Giá trị không hợp lệ (invalid value)",
+            "A text in the request cannot be stored or searched for: it holds a NUL character or a lone surrogate.",
+            slug="invalid-value",
+        ).response(request)
+
+    # Raised by psycopg for text PostgreSQL cannot hold: NUL characters (DataError), lone surrogates from a JSON
+    # "\ud800" escape (UnicodeEncodeError). Only a request can bring such text in.
+    app.add_exception_handler(psycopg.DataError, _refused_value)
+    app.add_exception_handler(UnicodeEncodeError, _refused_value)
 
     @app.exception_handler(ChitieuError)
     async def _ours(request: Request, error: ChitieuError) -> JSONResponse:

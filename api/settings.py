@@ -33,7 +33,16 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(default=64 * 1024 * 1024, description="Largest request body accepted (413 beyond).")
     max_batch_rows: int = Field(default=1_000_000, description="Most observations in one batch (413 beyond).")
-    rate_limit_per_minute: int = Field(default=600, description="Write requests per API key per minute (429).")
+    rate_limit_per_minute: int = Field(
+        default=600,
+        ge=0,
+        description="Write requests per API key per minute, per worker process (429 beyond); 0 turns the limit off.",
+    )
+    request_timeout_s: float = Field(
+        default=300,
+        ge=0,
+        description="Longest a request may take, upload included (504 beyond); 0 turns the limit off.",
+    )
     reads: Literal["open", "keyed"] = Field(default="open", description="Whether GET endpoints need a key.")
     report_grace_days: int = Field(default=30, description="Days after a period's due date before overdue.")
     status_refresh_seconds: float = Field(default=300, description="Rewrite the status snapshot at least this often.")

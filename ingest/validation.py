@@ -20,7 +20,9 @@ from ingest.timezone import period_bounds
 
 MAX_NOTE_LENGTH = 1000
 FIELDS = ("indicator", "region", "period", "value", "status", "note")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters other than tab and line breaks, and lone UTF-16 surrogates (a JSON "\ud800" decodes to one; no
+# database text can hold it).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class ObservationStatus(StrEnum):
@@ -147,7 +149,7 @@ class RowValidator:
             if note and len(note) > MAX_NOTE_LENGTH:
                 fail("note", f"ghi chú dài quá {MAX_NOTE_LENGTH} ký tự (note too long)")
             elif note and _CONTROL.search(note):
-                fail("note", "ghi chú có ký tự điều khiển (note contains control characters)")
+                fail("note", "ghi chú có ký tự điều khiển (note contains control characters or invalid Unicode)")
 
         if errors or indicator is None or period is None or value is None or region_code is None:
             return errors

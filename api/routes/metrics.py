@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Request, Response
 from prometheus_client.exposition import choose_encoder
 
+from api.auth import ReaderDep
 from api.deps import PoolDep, SettingsDep
 from api.metrics import scrape_registry
 
@@ -15,7 +16,8 @@ router = APIRouter(tags=["metrics"])
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text or OpenMetrics exposition"}},
 )
-def metrics(request: Request, pool: PoolDep, settings: SettingsDep) -> Response:
+def metrics(request: Request, pool: PoolDep, settings: SettingsDep, _: ReaderDep) -> Response:
+    """With CHITIEU_READS=keyed, Prometheus sends a key: `authorization: {credentials_file: ...}` in its scrape config."""
     registry = scrape_registry(pool.connection, grace_days=settings.report_grace_days)
     encode, content_type = choose_encoder(request.headers.get("accept", ""))
     return Response(encode(registry), media_type=content_type)

@@ -124,8 +124,9 @@ def _ingest(
         "A batch is atomic: one invalid row and nothing is written (422 listing every bad row), unless "
         "`partial=true`. Re-sending a value is a no-op; a different value is a new revision; an official figure is "
         "not replaced by an estimate or preliminary figure unless `force=true`.\n\n"
-        "**Limits**: the body may not exceed `CHITIEU_MAX_BODY_BYTES` (default 64 MiB) and a batch "
-        "`CHITIEU_MAX_BATCH_ROWS` rows (default 1,000,000): 413 beyond."
+        "A batch may hold at most `CHITIEU_MAX_BATCH_ROWS` rows (default 1,000,000): 413 beyond. The body size "
+        "(`CHITIEU_MAX_BODY_BYTES`), rate (`CHITIEU_RATE_LIMIT_PER_MINUTE`) and time (`CHITIEU_REQUEST_TIMEOUT_S`) "
+        "limits of this server follow."
     ),
     response_model=ImportSummaryOut,
     responses={

@@ -1,0 +1,178 @@
+"""The alert history: Alertmanager's webhook (POST /v1/alerts/webhook) and what fired and resolved (GET /v1/alerts).
+
+deploy/alertmanager/alertmanager.yml points every receiver at the webhook; the receiver's name is stored with each
+alert, so the history says who an alert was routed to. GET /v1/alerts/runbook serves docs/runbook.md, the page the
+alerts' runbook_url links to.
+"""
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api.auth import ReaderDep
+from api.deps import PoolDep
+from api.problems import Problem
+from ingest.alerts_store import AlertEvent, NotifiedAlert, list_alert_events, record_notification
+
+router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
+
+RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "runbook.md"
+_GO_ZERO_TIME = datetime.fromisoformat("0001-01-01T00:00:00+00:00")
+
+
+class WebhookAlert(BaseModel):
+    """One alert as Alertmanager's webhook sends it (version 4)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    status: Literal["firing", "resolved"]
+    labels: dict[str, str]
+    annotations: dict[str, str] = {}
+    starts_at: datetime | None = Field(default=None, alias="startsAt")
+    ends_at: datetime | None = Field(default=None, alias="endsAt")
+    generator_url: str = Field(default="", alias="generatorURL")
+    fingerprint: str = Field(min_length=1)
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _zero_time_is_none(cls, value: datetime | None) -> datetime | None:
+        """Go's zero time (0001-01-01) means "not set": a firing alert has no end yet."""
+        return None if value is not None and value <= _GO_ZERO_TIME else value
+
+
+class WebhookNotification(BaseModel):
+    """Alertmanager's webhook payload (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    version: str
+    group_key: str = Field(default="", alias="groupKey")
+    truncated_alerts: int = Field(default=0, alias="truncatedAlerts")
+    status: Literal["firing", "resolved"]
+    receiver: str = Field(min_length=1)
+    group_labels: dict[str, str] = Field(default={}, alias="groupLabels")
+    common_labels: dict[str, str] = Field(default={}, alias="commonLabels")
+    common_annotations: dict[str, str] = Field(default={}, alias="commonAnnotations")
+    external_url: str = Field(default="", alias="externalURL")
+    alerts: list[WebhookAlert]
+
+    @field_validator("receiver")
+    @classmethod
+    def _unquote_receiver(cls, receiver: str) -> str:
+        """Alertmanager sends the receiver's name regex-quoted (Go's regexp.QuoteMeta: "co-quan-quang_tri\\.ubnd")."""
+        return re.sub(r"\\(.)", r"\1", receiver)
+
+
+class WebhookReceipt(BaseModel):
+    received: int
+    stored: int = Field(description="Alerts not seen before (a repeated notification stores nothing).")
+
+
+class AlertEventOut(BaseModel):
+    id: int
+    received_at: datetime
+    fingerprint: str
+    alertname: str
+    status: Literal["firing", "resolved"]
+    severity: str | None
+    indicator: str | None
+    region: str | None
+    task: str | None
+    programme: str | None
+    province: str | None
+    owner: str | None
+    receiver: str = Field(description="The Alertmanager receiver the alert was routed to.")
+    starts_at: datetime | None
+    ends_at: datetime | None
+    summary: str | None
+    description: str | None
+    labels: dict[str, str]
+    annotations: dict[str, str]
+
+
+class AlertEventsOut(BaseModel):
+    items: list[AlertEventOut]
+
+
+def _event_out(event: AlertEvent) -> AlertEventOut:
+    return AlertEventOut.model_validate(event, from_attributes=True)
+
+
+@router.post(
+    "/webhook",
+    summary="Nhận thông báo từ Alertmanager (Alertmanager webhook receiver)",
+    response_model=WebhookReceipt,
+)
+def webhook(notification: WebhookNotification, pool: PoolDep) -> WebhookReceipt:
+    alerts = [
+        NotifiedAlert(
+            fingerprint=alert.fingerprint,
+            status=alert.status,
+            labels=alert.labels,
+            annotations=alert.annotations,
+            starts_at=alert.starts_at,
+            ends_at=alert.ends_at,
+        )
+        for alert in notification.alerts
+    ]
+    with pool.connection() as conn:
+        stored = record_notification(conn, notification.receiver, alerts)
+    return WebhookReceipt(received=len(alerts), stored=stored)
+
+
+@router.get(
+    "",
+    summary="Lịch sử cảnh báo (alert history: what fired and resolved, and who it was routed to)",
+    response_model=AlertEventsOut,
+)
+def get_alerts(
+    pool: PoolDep,
+    _: ReaderDep,
+    status: Literal["firing", "resolved"] | None = None,
+    alertname: str | None = None,
+    indicator: str | None = None,
+    region: str | None = None,
+    task: str | None = None,
+    programme: str | None = None,
+    province: str | None = None,
+    owner: str | None = None,
+    receiver: str | None = None,
+    since: Annotated[datetime | None, Query(description="Only events received from then on (ISO 8601).")] = None,
+    latest: Annotated[
+        bool, Query(description="Only each alert's latest event; with status=firing: what is firing now.")
+    ] = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AlertEventsOut:
+    with pool.connection() as conn:
+        events = list_alert_events(
+            conn,
+            status=status,
+            alertname=alertname,
+            indicator=indicator,
+            region=region,
+            task=task,
+            programme=programme,
+            province=province,
+            owner=owner,
+            receiver=receiver,
+            since=since,
+            latest=latest,
+            limit=limit,
+        )
+    return AlertEventsOut(items=[_event_out(event) for event in events])
+
+
+@router.get(
+    "/runbook",
+    summary="Hướng dẫn xử lý cảnh báo (alert runbook, docs/runbook.md)",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}, 404: {"content": {"application/problem+json": {}}}},
+)
+def runbook() -> Response:
+    if not RUNBOOK.is_file():
+        raise Problem(404, "Không tìm thấy (not found)", "docs/runbook.md is not installed with this copy")
+    return Response(RUNBOOK.read_text(encoding="utf-8"), media_type="text/plain; charset=utf-8")
