@@ -57,7 +57,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         if settings.workers > 1:
             import os
 
+            from api.metrics import prepare_multiprocess_dir
+
             os.environ["CHITIEU_DATABASE_URL"] = server.url
+            prepare_multiprocess_dir(settings.data_dir.resolve().parent / "prometheus-multiproc")
             uvicorn.run("api.app:create_app", factory=True, host=settings.host, port=settings.port,
                         workers=settings.workers, log_level=settings.log_level)  # fmt: skip
         else:

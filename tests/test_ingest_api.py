@@ -255,3 +255,21 @@ def test_the_2023_results_of_document_002_push_cleanly(
         "SELECT value FROM observations WHERE indicator = 'qngai-2024.new_party_members' AND period = '2023'"
     ).fetchone()
     assert members == (1967.0,)
+
+
+def _metric(client: httpx.Client, line_prefix: str) -> float:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(line_prefix):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_ingest_is_counted_in_the_service_metrics(client: httpx.Client, token: str) -> None:
+    imported = 'chitieu_ingest_rows_total{outcome="imported"}'
+    invalid = 'chitieu_ingest_requests_total{format="json",outcome="invalid"}'
+    before = (_metric(client, imported), _metric(client, invalid))
+    post_json(client, token, [row(), row(BUDGET, "2023-Q2", 3900)])
+    post_json(client, token, [row(indicator="nope")])
+    assert _metric(client, imported) == before[0] + 2
+    assert _metric(client, invalid) == before[1] + 1
+    assert _metric(client, 'chitieu_ingest_duration_seconds_count{format="json"}') >= 2

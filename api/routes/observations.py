@@ -1,5 +1,6 @@
 """Statistics offices push actual values: JSON or CSV, validated, idempotent, revisable, atomic by default."""
 
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
@@ -8,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import KeyDep
 from api.deps import CatalogueDep, PoolDep, SettingsDep
+from api.metrics import INGEST_REQUESTS, INGEST_ROWS, INGEST_SECONDS
 from api.problems import Problem
 from indicators.catalogue import Catalogue
 from indicators.numbers import NumberFormat
@@ -17,6 +19,7 @@ from ingest.observations import BatchRejected, ImportSummary, OutOfScope, TooMan
 from ingest.validation import ObservationStatus, RowValidator, string_value_parser
 
 router = APIRouter(prefix="/v1", tags=["observations"])
+CSV_TYPES = ("text/csv", "application/csv")
 
 
 class ObservationIn(BaseModel):
@@ -90,7 +93,7 @@ def _ingest(
     dry_run: bool,
     max_rows: int,
 ) -> ImportSummary:
-    if content_type in ("text/csv", "application/csv"):
+    if content_type in CSV_TYPES:
         rows: Any = read_csv(body)
         validator = RowValidator(catalogue, key, string_value_parser(number_format))
     elif content_type in ("application/json", ""):
@@ -163,14 +166,18 @@ async def post_observations(
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     chosen = decimal or chitieu_decimal
     number_format = NumberFormat(chosen) if chosen else None
+    batch_format = "csv" if content_type in CSV_TYPES else "json"
+    started, outcome = time.perf_counter(), "error"
     try:
         summary = await run_in_threadpool(
             _ingest, body, content_type, number_format, catalogue, key, pool,
             partial=partial, force=force, dry_run=dry_run, max_rows=settings.max_batch_rows,
         )  # fmt: skip
     except InputError as error:
+        outcome = "unreadable"
         raise Problem(400, "Không đọc được dữ liệu (unreadable body)", str(error), slug="unreadable-body") from None
     except TooManyRows as error:
+        outcome = "too_large"
         raise Problem(
             413,
             "Quá nhiều dòng trong một lần gửi (too many rows)",
@@ -179,6 +186,7 @@ async def post_observations(
             limit_rows=error.limit,
         ) from None
     except OutOfScope as error:
+        outcome = "forbidden"
         raise Problem(
             403,
             "Ngoài phạm vi được giao (out of scope)",
@@ -187,6 +195,8 @@ async def post_observations(
             errors=[{"row": e.row, "field": e.field, "message": e.message} for e in error.errors[:1000]],
         ) from None
     except BatchRejected as error:
+        outcome = "invalid"
+        INGEST_ROWS.labels(outcome="rejected").inc(error.summary.rejected)
         body_out = error.summary.as_dict()
         raise Problem(
             422,
@@ -195,6 +205,14 @@ async def post_observations(
             slug="invalid-rows",
             **body_out,
         ) from None
+    else:
+        outcome = "dry_run" if summary.dry_run else "ok"
+        if not summary.dry_run:
+            for name in ("imported", "updated", "ignored", "rejected"):
+                INGEST_ROWS.labels(outcome=name).inc(getattr(summary, name))
+    finally:
+        INGEST_REQUESTS.labels(format=batch_format, outcome=outcome).inc()
+        INGEST_SECONDS.labels(format=batch_format).observe(time.perf_counter() - started)
     if summary.imported or summary.updated:
         request.app.state.refresher.poke()
     return summary.as_dict()
