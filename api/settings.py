@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     catalogue_dir: Path = CATALOGUE_DIR
     load_catalogue_on_start: bool = True
 
+    alerts_webhook_token: str | None = Field(
+        default=None, description="When set, POST /v1/alerts/webhook requires `Authorization: Bearer <token>`."
+    )
+
     log_level: str = "info"
 
 

@@ -6,6 +6,7 @@ import httpx
 import psycopg
 
 from dashboards.prometheus_rules import AlertName
+from tests.conftest import ServerThread, settings_for
 
 FIRING_AT = "2026-03-02T08:15:00.123456789Z"  # Go's RFC 3339 with nanoseconds, as Alertmanager sends it
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -151,3 +152,17 @@ def test_the_runbook_explains_every_alert(client: httpx.Client) -> None:
     for name in AlertName:
         assert f'<a id="{name.value.lower()}"></a>' in response.text
         assert f"## {name.value} — " in response.text
+
+
+def test_the_webhook_can_require_a_token(db_url: str) -> None:
+    with (
+        ServerThread(settings_for(db_url, alerts_webhook_token="s3cret-token")) as server,
+        httpx.Client(base_url=server.url) as http,
+    ):
+        payload = notification("chitieu-default", alert("firing"))
+        assert http.post("/v1/alerts/webhook", json=payload).status_code == 401
+        wrong = {"Authorization": "Bearer nope"}
+        assert http.post("/v1/alerts/webhook", json=payload, headers=wrong).status_code == 401
+        right = {"Authorization": "Bearer s3cret-token"}
+        assert http.post("/v1/alerts/webhook", json=payload, headers=right).status_code == 200
+        assert http.get("/v1/alerts").json()["items"][0]["alertname"] == "ChiTieuChamTienDo"

@@ -5,16 +5,17 @@ alert, so the history says who an alert was routed to. GET /v1/alerts/runbook se
 alerts' runbook_url links to.
 """
 
+import hmac
 import re
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.auth import ReaderDep
-from api.deps import PoolDep
+from api.deps import PoolDep, SettingsDep
 from api.problems import Problem
 from ingest.alerts_store import AlertEvent, NotifiedAlert, list_alert_events, record_notification
 
@@ -107,7 +108,20 @@ def _event_out(event: AlertEvent) -> AlertEventOut:
     summary="Nhận thông báo từ Alertmanager (Alertmanager webhook receiver)",
     response_model=WebhookReceipt,
 )
-def webhook(notification: WebhookNotification, pool: PoolDep) -> WebhookReceipt:
+def webhook(
+    notification: WebhookNotification, request: Request, pool: PoolDep, settings: SettingsDep
+) -> WebhookReceipt:
+    expected = settings.alerts_webhook_token
+    if expected is not None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+            raise Problem(
+                401,
+                "Cần mã xác thực của Alertmanager (webhook token required)",
+                "Set Alertmanager's http_config authorization to the CHITIEU_ALERTS_WEBHOOK_TOKEN credentials.",
+                slug="unauthorized",
+                headers={"WWW-Authenticate": 'Bearer realm="chitieu-alerts"'},
+            )
     alerts = [
         NotifiedAlert(
             fingerprint=alert.fingerprint,
