@@ -1,9 +1,12 @@
 """Dependencies shared by the routes, as Annotated aliases."""
 
+import re
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from psycopg_pool import ConnectionPool
+from pydantic import BeforeValidator
 
 from api.settings import Settings
 from indicators.catalogue import Catalogue
@@ -37,3 +40,14 @@ def get_catalogue(request: Request, pool: PoolDep) -> Catalogue:
 
 
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+
+
+def _written_as_iso(value: object) -> object:
+    """Dates in queries are written YYYY-MM-DD (or an ISO 8601 instant); bare numbers are not Unix times here."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?", value):
+        raise ValueError("write the date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_written_as_iso)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_written_as_iso)]

@@ -99,7 +99,7 @@ class RequestTimeout:
         timed_out = True
         handling.add_done_callback(_log_late_failure)
         handling.cancel()  # stops async work at once; a thread running a sync endpoint finishes by itself
-        log.warning("request timed out after %.0f s: %s %s", self.seconds, scope["method"], scope["path"])
+        log.warning("request timed out after %g s: %s %s", self.seconds, scope["method"], scope["path"])
         response = problem_response(
             504,
             "Yêu cầu quá thời gian (request timeout)",
@@ -167,7 +167,7 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-def _log_late_failure(task: "asyncio.Future[None]") -> None:
+def _log_late_failure(task: asyncio.Future[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.warning("a timed-out request failed later: %r", task.exception())
 
@@ -179,7 +179,7 @@ def install(app: FastAPI, settings: Settings) -> None:
 
 
 def document(schema: dict[str, Any], settings: Settings, rate_limited: set[tuple[str, str]]) -> None:
-    """State the limits in the OpenAPI description of each operation they apply to, with their 429 and 504 answers.
+    """State the limits in the OpenAPI description of each operation they apply to, with their 413, 429 and 504 answers.
     `rate_limited` holds the (path, method) of the operations that count against a key's rate limit."""
     body = (
         f"nội dung gửi tối đa {settings.max_body_bytes} byte (a body larger than {settings.max_body_bytes} bytes "

@@ -519,7 +519,8 @@ SELECT $__time(o.period_start),
        'sửa số liệu' AS tags
 FROM observations o
 JOIN observations previous ON previous.indicator = o.indicator AND previous.region = o.region
-     AND previous.period_start = o.period_start AND previous.revision = o.revision - 1
+     AND previous.period_start = o.period_start AND previous.period = o.period
+     AND previous.revision = o.revision - 1
 WHERE o.indicator = {INDICATOR} AND o.region = {REGION} AND o.revision > 1 AND $__timeFilter(o.period_start)
 ORDER BY 1
 """,

@@ -44,9 +44,10 @@ def read_series(
         conditions.append("region = %(region)s")
         params["region"] = region
     query = (
-        "SELECT DISTINCT ON (indicator, region, period_start) indicator, region, period, value, recorded_at, revision"
+        "SELECT DISTINCT ON (indicator, region, period_start, period)"
+        " indicator, region, period, value, recorded_at, revision"
         f" FROM observations WHERE {' AND '.join(conditions)}"
-        " ORDER BY indicator, region, period_start, revision DESC"
+        " ORDER BY indicator, region, period_start, period, revision DESC"
     )
     series: dict[SeriesKey, list[Observation]] = defaultdict(list)
     with conn.cursor() as cur:

@@ -65,7 +65,7 @@ CREATE TEMP TABLE stage (
 
 _DUPLICATES = """
 SELECT array_agg(row ORDER BY row), count(DISTINCT (value, status)) > 1
-FROM stage GROUP BY indicator, region, period_start HAVING count(*) > 1
+FROM stage GROUP BY indicator, region, period_start, period HAVING count(*) > 1
 """
 
 # One pass: find each staged row's current revision, decide, insert the new revisions, count by decision.
@@ -76,6 +76,7 @@ WITH latest AS (
     LEFT JOIN LATERAL (
         SELECT o.revision, o.value, o.status FROM observations o
         WHERE o.indicator = s.indicator AND o.region = s.region AND o.period_start = s.period_start
+            AND o.period = s.period
         ORDER BY o.revision DESC LIMIT 1
     ) c ON true
 ), decided AS (

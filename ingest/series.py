@@ -51,11 +51,13 @@ def indicator_series(
     conn: psycopg.Connection[Any], catalogue: Catalogue, indicator: Indicator, region: str, as_of: date
 ) -> list[SeriesPoint]:
     revisions = read_revisions(conn, indicator.code, region, as_of)
-    observed = sorted(
-        (Observation(Period.parse(period), revs[-1].value, revs[-1].recorded_at, len(revs)), period)
-        for period, revs in revisions.items()
+    series = sorted(
+        (
+            Observation(Period.parse(period), revs[-1].value, revs[-1].recorded_at, len(revs))
+            for period, revs in revisions.items()
+        ),
+        key=lambda observation: observation.period,
     )
-    series = [observation for observation, _ in observed]
     programme = catalogue.programmes[indicator.programme]
     periods = path_periods(indicator, programme.start_year, programme.end_year)
     periods = sorted(set(periods) | {o.period for o in series})

@@ -273,3 +273,12 @@ def test_ingest_is_counted_in_the_service_metrics(client: httpx.Client, token: s
     assert _metric(client, imported) == before[0] + 2
     assert _metric(client, invalid) == before[1] + 1
     assert _metric(client, 'chitieu_ingest_duration_seconds_count{format="json"}') >= 2
+
+
+def test_a_full_year_figure_does_not_collide_with_the_first_quarter(
+    client: httpx.Client, token: str, conn: psycopg.Connection[Any]
+) -> None:
+    response = post_json(client, token, [row(period="2023-Q1", value=6.1), row(period="2023", value=7.2)])
+    assert (response.json()["imported"], response.json()["rejected"]) == (2, 0)
+    assert revisions(conn, GRDP, "2023-Q1")[0][:2] == (1, 6.1)
+    assert revisions(conn, GRDP, "2023")[0][:2] == (1, 7.2)

@@ -122,3 +122,23 @@ def test_the_2023_results_of_document_002_are_judged_as_the_document_says(client
     # "kết nạp 1.967/1.910 đảng viên mới, vượt chỉ tiêu"; "06 xã đạt chuẩn, Kế hoạch đề ra là 07 xã";
     # GRDP "tăng 3,03%" against a plan "từ -3,5% đến -3%".
     assert status == {"new_party_members": "achieved", "new_rural_communes": "missed", "grdp_growth": "achieved"}
+
+
+def test_series_with_several_periods_and_a_year_figure(client: httpx.Client, db_url: str) -> None:
+    token = make_key(db_url)
+    rows = [
+        {"indicator": "dthap-2023.grdp_growth", "region": "dong_thap", "period": period, "value": value}
+        for period, value in (("2023-Q1", 6.8), ("2023-Q2", 7.3), ("2023-Q3", 7.6), ("2023-Q4", 7.7), ("2023", 7.7))
+    ]
+    assert post_json(client, token, rows).status_code == 200
+    points = client.get("/v1/indicators/dthap-2023.grdp_growth/series").json()["points"]
+    assert [p["period"] for p in points] == ["2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4", "2023"]
+    assert [p["status"] for p in points] == ["off_track", "at_risk", "on_track", "achieved", "achieved"]
+
+
+def test_dates_in_queries_must_be_written_as_dates(client: httpx.Client) -> None:
+    for path, name in (("/v1/status", "as_of"), ("/v1/tasks", "due_before"), ("/v1/alerts", "since")):
+        response = client.get(path, params={name: "0"})
+        assert response.status_code == 422, (path, response.text)
+    assert client.get("/v1/status", params={"as_of": "2024-01-31"}).status_code == 200
+    assert client.get("/v1/alerts", params={"since": "2024-01-31T00:00:00Z"}).status_code == 200

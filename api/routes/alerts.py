@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.auth import ReaderDep
-from api.deps import PoolDep, SettingsDep
+from api.deps import IsoDateTime, PoolDep, SettingsDep
 from api.problems import Problem
 from ingest.alerts_store import AlertEvent, NotifiedAlert, list_alert_events, record_notification
 
@@ -155,7 +155,7 @@ def get_alerts(
     province: str | None = None,
     owner: str | None = None,
     receiver: str | None = None,
-    since: Annotated[datetime | None, Query(description="Only events received from then on (ISO 8601).")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="Only events received from then on (ISO 8601).")] = None,
     latest: Annotated[
         bool, Query(description="Only each alert's latest event; with status=firing: what is firing now.")
     ] = False,

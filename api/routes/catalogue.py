@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.auth import ReaderDep
-from api.deps import CatalogueDep, PoolDep
+from api.deps import CatalogueDep, IsoDate, PoolDep
 from api.problems import Problem
 from indicators.catalogue import Catalogue
 from indicators.model import Group, Indicator
@@ -108,8 +108,8 @@ def get_tasks(
     _: ReaderDep,
     programme: str | None = None,
     lead: Annotated[str | None, Query(description="Lead agency code")] = None,
-    due_before: date | None = None,
-    as_of: date | None = None,
+    due_before: IsoDate | None = None,
+    as_of: IsoDate | None = None,
 ) -> list[dict[str, Any]]:
     with pool.connection() as conn:
         tasks = list_tasks(conn, as_of or date.today(), programme=programme, lead=lead, due_before=due_before)

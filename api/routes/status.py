@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.auth import KeyDep, ReaderDep
-from api.deps import CatalogueDep, PoolDep, SettingsDep
+from api.deps import CatalogueDep, IsoDate, PoolDep, SettingsDep
 from api.problems import Problem
 from api.routes.catalogue import find_indicator
 from indicators.status import Evaluation
@@ -48,7 +48,7 @@ def get_status(
     _: ReaderDep,
     programme: str | None = None,
     region: str | None = None,
-    as_of: Annotated[date | None, Query(description="Judge as of this date (default today)")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Judge as of this date (default today)")] = None,
 ) -> dict[str, Any]:
     day = as_of or date.today()
     if programme is not None and programme not in catalogue.programmes:
@@ -67,7 +67,7 @@ def get_series(
     catalogue: CatalogueDep,
     _: ReaderDep,
     region: str | None = None,
-    as_of: date | None = None,
+    as_of: IsoDate | None = None,
 ) -> dict[str, Any]:
     indicator = find_indicator(catalogue, code)
     region = region or catalogue.regions_of(indicator)[0]
