@@ -172,6 +172,13 @@ def _check_references(catalogue: Catalogue, raws: dict[str, tuple[Path, Commente
                 yield issue(programme.id, ("indicators", index, "parent"), "the parent belongs to another programme")
             elif _has_cycle(catalogue, code):
                 yield issue(programme.id, ("indicators", index, "parent"), "parents form a cycle")
+        if indicator.baseline is not None:
+            latest_end = max(target.period.last_year for target in indicator.targets)
+            if indicator.baseline.period.year > latest_end:
+                yield issue(
+                    programme.id, ("indicators", index, "baseline", "period"),
+                    f"baseline {indicator.baseline.period} is after the target period ending {latest_end}",
+                )  # fmt: skip
         for t, target in enumerate(indicator.targets):
             where = ("indicators", index, "targets", t)
             if not (programme.start_year <= target.period.first_year and target.period.last_year <= programme.end_year):

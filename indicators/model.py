@@ -234,14 +234,6 @@ class Indicator(Model):
             raise ValueError(f"unknown unit {unit!r}; known units: {', '.join(sorted(UNITS))}")
         return unit
 
-    @model_validator(mode="after")
-    def _baseline_before_targets(self) -> Self:
-        if self.baseline is not None:
-            for target in self.targets:
-                if self.baseline.period.year > target.period.last_year:
-                    raise ValueError(f"baseline {self.baseline.period} is after the target period {target.period}")
-        return self
-
     @property
     def path_kind(self) -> PathKind:
         return self.path.kind if self.path else default_path_kind(self)
