@@ -25,17 +25,19 @@ Errors are RFC 9457 problem details (`application/problem+json`).
 """
 
 
+def open_database(settings: Settings) -> DatabaseServer:
+    """CHITIEU_DATABASE_URL if set (checked for TimescaleDB), else the embedded cluster, started if need be."""
+    return DatabaseServer.open(
+        settings.database_url, settings.data_dir, settings.embedded_port, settings.embedded_database
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        server = DatabaseServer.open(
-            settings.database_url,
-            settings.data_dir,
-            settings.embedded_port,
-            settings.embedded_database,
-        )
+        server = open_database(settings)
         try:
             with connect(server.url) as conn:
                 for migration in migrate(conn):

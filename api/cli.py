@@ -18,16 +18,12 @@ from ingest.errors import ChitieuError
 @contextmanager
 def database(settings: Settings) -> Iterator[DatabaseServer]:
     """The configured database, migrated; an embedded cluster started here is stopped on the way out."""
+    from api.app import open_database
     from ingest.catalogue_store import load_catalogue_into
     from ingest.database import connect
     from ingest.migrate import migrate
 
-    server = DatabaseServer.open(
-        settings.database_url,
-        settings.data_dir,
-        settings.embedded_port,
-        settings.embedded_database,
-    )
+    server = open_database(settings)
     try:
         with connect(server.url) as conn:
             migrate(conn)

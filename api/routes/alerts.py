@@ -73,34 +73,8 @@ class WebhookReceipt(BaseModel):
     stored: int = Field(description="Alerts not seen before (a repeated notification stores nothing).")
 
 
-class AlertEventOut(BaseModel):
-    id: int
-    received_at: datetime
-    fingerprint: str
-    alertname: str
-    status: Literal["firing", "resolved"]
-    severity: str | None
-    indicator: str | None
-    region: str | None
-    task: str | None
-    programme: str | None
-    province: str | None
-    owner: str | None
-    receiver: str = Field(description="The Alertmanager receiver the alert was routed to.")
-    starts_at: datetime | None
-    ends_at: datetime | None
-    summary: str | None
-    description: str | None
-    labels: dict[str, str]
-    annotations: dict[str, str]
-
-
 class AlertEventsOut(BaseModel):
-    items: list[AlertEventOut]
-
-
-def _event_out(event: AlertEvent) -> AlertEventOut:
-    return AlertEventOut.model_validate(event, from_attributes=True)
+    items: list[AlertEvent]
 
 
 @router.post(
@@ -177,7 +151,7 @@ def get_alerts(
             latest=latest,
             limit=limit,
         )
-    return AlertEventsOut(items=[_event_out(event) for event in events])
+    return AlertEventsOut(items=events)
 
 
 @router.get(
