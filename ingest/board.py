@@ -96,14 +96,32 @@ def compute_board(
 
 
 def refresh_snapshot(
-    conn: psycopg.Connection[Any], catalogue: Catalogue, as_of: date, grace_days: int = DEFAULT_GRACE_DAYS
+    conn: psycopg.Connection[Any],
+    catalogue: Catalogue,
+    as_of: date,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+    only: set[SeriesKey] | None = None,
 ) -> int:
-    """Rewrite indicator_status and indicator_path in one transaction; return the number of series."""
-    series = read_series(conn, as_of)
-    items = list(board_items(catalogue, series))
+    """Rewrite indicator_status and indicator_path in one transaction, for every series or `only` those; return the
+    number of series written."""
+    if only is not None:
+        codes = sorted({indicator for indicator, _ in only if indicator in catalogue.indicators})
+        series = read_series(conn, as_of, codes)
+        items = [item for item in board_items(catalogue, series) if (item[0].code, item[1]) in only]
+    else:
+        items = list(board_items(catalogue, read_series(conn, as_of)))
     evaluations = evaluate_board(items, as_of, grace_days)
     with conn.transaction():
-        conn.execute("DELETE FROM indicator_status")
+        if only is None:
+            conn.execute("DELETE FROM indicator_status")
+            conn.execute("DELETE FROM indicator_path")
+        else:
+            keys = ([indicator.code for indicator, _, _ in items], [region for _, region, _ in items])
+            for table in ("indicator_status", "indicator_path"):
+                conn.execute(
+                    f"DELETE FROM {table} WHERE (indicator, region) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
+                    keys,
+                )
         with conn.cursor().copy(
             "COPY indicator_status (indicator, region, as_of, period, actual, expected, low, high, target, status,"
             " report_overdue, progress_ratio, projection, projection_meets_target, reason, last_recorded_at)"
@@ -115,7 +133,6 @@ def refresh_snapshot(
                      e.status.value, e.report_overdue, e.progress_ratio, e.projection, e.projection_meets_target,
                      e.reason, e.last_recorded_at)
                 )  # fmt: skip
-        conn.execute("DELETE FROM indicator_path")
         with conn.cursor().copy(
             "COPY indicator_path (indicator, region, period, period_start, period_end, expected, low, high) FROM STDIN"
         ) as copy:

@@ -27,10 +27,12 @@ class ImportSummary:
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    touched: set[tuple[str, str]] = field(default_factory=set)  # (indicator, region) written, not reported
 
     def as_dict(self) -> dict[str, Any]:
         body = asdict(self)
         body["errors"] = body["errors"][:MAX_REPORTED_ERRORS]
+        del body["touched"]
         return body
 
 
@@ -149,6 +151,7 @@ def ingest_batch(
             raise BatchRejected(summary)
         if dry_run:
             raise psycopg.Rollback(transaction)
+    summary.touched = validator.touched
     return summary
 
 

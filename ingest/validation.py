@@ -82,6 +82,7 @@ class RowValidator:
         self.key = key
         self.parse_string = parse_string
         self.scope_errors: list[RowError] = []
+        self.touched: set[tuple[str, str]] = set()  # (indicator, region) of the valid rows
         self._ancestors = {code: self._chain(code) for code in catalogue.regions}
         self._applies: dict[str, set[str]] = {
             code: set(catalogue.regions_of(indicator)) for code, indicator in catalogue.indicators.items()
@@ -163,6 +164,7 @@ class RowValidator:
             )
             return []
         start, _ = period_bounds(period)
+        self.touched.add((indicator.code, region_code))
         return ValidRow(row, indicator.code, region_code, start, str(period), value, status, note)
 
     def _period(self, raw: object, indicator: Indicator | None, fail: Callable[[str, str], None]) -> Period | None:

@@ -1,12 +1,18 @@
 """Reading the catalogue, the status board and series over HTTP; task reports; keyed reads."""
 
+import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
+from ingest.board import refresh_snapshot
+from ingest.catalogue_store import read_catalogue
+from ingest.database import connect
 from tests.conftest import ServerThread, settings_for
 from tests.ingest_helpers import make_key, post_json
 
@@ -142,3 +148,30 @@ def test_dates_in_queries_must_be_written_as_dates(client: httpx.Client) -> None
         assert response.status_code == 422, (path, response.text)
     assert client.get("/v1/status", params={"as_of": "2024-01-31"}).status_code == 200
     assert client.get("/v1/alerts", params={"since": "2024-01-31T00:00:00Z"}).status_code == 200
+
+
+def test_a_push_refreshes_the_snapshot_grafana_reads(client: httpx.Client, db_url: str) -> None:
+    row = {"indicator": "dthap-2023.budget_revenue", "region": "dong_thap", "period": "2023-Q2", "value": 3900}
+    query = "SELECT period, actual FROM indicator_status WHERE indicator = %s AND region = %s"
+    with connect(db_url) as conn:
+        assert post_json(client, make_key(db_url), [row]).status_code == 200
+        deadline = time.monotonic() + 15
+        while (found := conn.execute(query, [row["indicator"], row["region"]]).fetchone()) != ("2023-Q2", 3900.0):
+            assert time.monotonic() < deadline, f"the snapshot still shows {found}"
+            time.sleep(0.1)
+
+
+def test_refreshing_some_series_leaves_the_others(conn: psycopg.Connection[Any]) -> None:
+    catalogue = read_catalogue(conn)
+    refresh_snapshot(conn, catalogue, date(2023, 7, 15))
+    total = conn.execute("SELECT count(*) FROM indicator_status").fetchone()
+    conn.execute(
+        "INSERT INTO observations (indicator, region, period_start, period, revision, value, status, key_id)"
+        " VALUES ('dthap-2023.budget_revenue', 'dong_thap', '2023-04-01 00:00+07', '2023-Q2', 1, 3500, 'official', 't')"
+    )
+    written = refresh_snapshot(conn, catalogue, date(2023, 7, 15), only={("dthap-2023.budget_revenue", "dong_thap")})
+    assert written == 1
+    assert conn.execute("SELECT count(*) FROM indicator_status").fetchone() == total
+    assert conn.execute(
+        "SELECT status FROM indicator_status WHERE indicator = 'dthap-2023.budget_revenue'"
+    ).fetchone() == ("off_track",)

@@ -216,5 +216,5 @@ async def post_observations(
         INGEST_REQUESTS.labels(format=batch_format, outcome=outcome).inc()
         INGEST_SECONDS.labels(format=batch_format).observe(time.perf_counter() - started)
     if summary.imported or summary.updated:
-        request.app.state.refresher.poke()
+        request.app.state.refresher.poke(summary.touched)
     return summary.as_dict()
