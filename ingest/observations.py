@@ -58,11 +58,13 @@ class TooManyRows(ChitieuError):
         self.limit = limit
 
 
+# Created once per connection and emptied at each commit: creating a temporary table per batch costs more than a
+# small batch itself (catalogue writes), and pooled connections live long.
 _STAGE = """
-CREATE TEMP TABLE stage (
+CREATE TEMP TABLE IF NOT EXISTS stage (
     row integer, indicator text, region text, period_start timestamptz, period text,
     value double precision, status text, note text
-) ON COMMIT DROP
+) ON COMMIT DELETE ROWS
 """
 
 _DUPLICATES = """
