@@ -35,7 +35,12 @@ def database(settings: Settings) -> Iterator[DatabaseServer]:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    import signal
+
     import uvicorn
+
+    # uvicorn re-raises the signal that stopped it; make SIGTERM unwind like Ctrl-C so the embedded cluster stops.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     with database(settings) as server:
         from ingest.catalogue_store import load_catalogue_into

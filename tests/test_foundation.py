@@ -120,7 +120,8 @@ def test_port_taken_is_one_clear_line(cluster_dir: Path) -> None:
     )
 
 
-def test_serve_answers_ready_and_ctrl_c_leaves_no_postgres(cluster_dir: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_answers_ready_and_stopping_leaves_no_postgres(cluster_dir: Path, stop_signal: signal.Signals) -> None:
     data_dir, api_port = cluster_dir, free_port()
     env = {
         **os.environ,
@@ -142,8 +143,8 @@ def test_serve_answers_ready_and_ctrl_c_leaves_no_postgres(cluster_dir: Path) ->
         assert ready.status_code == 200
         assert ready.json()["timescaledb"].startswith("2.")
     finally:
-        serve.send_signal(signal.SIGINT)
+        serve.send_signal(stop_signal)
         output, _ = serve.communicate(timeout=60)
     assert f"http://127.0.0.1:{api_port}/docs" in output
     cluster = EmbeddedPostgres(data_dir, 1)
-    assert not cluster.running(), "postgres is still running after Ctrl-C"
+    assert not cluster.running(), f"postgres is still running after {stop_signal.name}"
