@@ -77,19 +77,14 @@ def authenticate(conn: psycopg.Connection[Any], token: str) -> ApiKey | None:
     if not key_id or not secret:
         return None
     row = conn.execute(
-        "SELECT secret_hash, revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) FROM api_keys"
-        " WHERE id = %s",
+        "SELECT secret_hash, revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()),"
+        " id, office, regions, programmes, created_at, expires_at, revoked_at FROM api_keys WHERE id = %s",
         [key_id],
     ).fetchone()
     if row is None:
         hmac.compare_digest(_hash(secret), bytes(32))  # same work whether or not the id exists
         return None
-    stored, active = row
+    stored, active, *fields = row
     if not hmac.compare_digest(_hash(secret), bytes(stored)) or not active:
         return None
-    with conn.cursor(row_factory=class_row(ApiKey)) as cur:
-        cur.execute(
-            "SELECT id, office, regions, programmes, created_at, expires_at, revoked_at FROM api_keys WHERE id = %s",
-            [key_id],
-        )
-        return cur.fetchone()
+    return ApiKey(*fields)
