@@ -140,7 +140,8 @@ def ingest_batch(
                     )  # fmt: skip
         if validator.scope_errors:
             raise OutOfScope(validator.scope_errors)
-        _reject_duplicates(conn, summary)
+        if validator.may_repeat_keys:
+            _reject_duplicates(conn, summary)
         downgrades = _decide_and_insert(conn, summary, key_id=key_id, force=force)
         summary.errors.extend(
             RowError(row, "status", "đã có số liệu chính thức; gửi force=true để thay (an official figure exists)")

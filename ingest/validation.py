@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from indicators.catalogue import Catalogue
 from indicators.model import Indicator
@@ -83,6 +84,9 @@ class RowValidator:
         self.parse_string = parse_string
         self.scope_errors: list[RowError] = []
         self.touched: set[tuple[str, str]] = set()  # (indicator, region) of the valid rows
+        self.key_hashes: set[int] = set()  # hashes of (indicator, region, period) of the valid rows
+        self.may_repeat_keys = False  # two valid rows share a key hash: there may be duplicate keys
+        self._period_problems: dict[tuple[str, str], str | None] = {}
         self._ancestors = {code: self._chain(code) for code in catalogue.regions}
         self._applies: dict[str, set[str]] = {
             code: set(catalogue.regions_of(indicator)) for code, indicator in catalogue.indicators.items()
@@ -163,35 +167,45 @@ class RowValidator:
                 )
             )
             return []
-        start, _ = period_bounds(period)
         self.touched.add((indicator.code, region_code))
-        return ValidRow(row, indicator.code, region_code, start, str(period), value, status, note)
+        key_hash = hash((indicator.code, region_code, period))
+        if key_hash in self.key_hashes:
+            self.may_repeat_keys = True
+        self.key_hashes.add(key_hash)
+        return ValidRow(row, indicator.code, region_code, _start_of(period), str(period), value, status, note)
 
     def _period(self, raw: object, indicator: Indicator | None, fail: Callable[[str, str], None]) -> Period | None:
         text = _text(raw)
         if not text:
             fail("period", "thiếu kỳ báo cáo (period is required: 2024, 2024-H1, 2024-Q2, 2024-06)")
             return None
-        try:
-            period = Period.parse(text)
-        except PeriodError:
+        period = _parse_period(text)
+        if period is None:
             fail("period", f"kỳ {text[:40]!r} không hợp lệ (period must look like 2024, 2024-H1, 2024-Q2, 2024-06)")
             return None
         if indicator is None:
             return period
-        if period.frequency not in (indicator.frequency, Frequency.year):
-            fail(
-                "period",
-                f"chỉ tiêu {indicator.code} báo cáo theo {indicator.frequency.label_vi}, không theo "
-                f"{period.frequency.label_vi} (period granularity {period.frequency.value} does not match "
-                f"the indicator's frequency {indicator.frequency.value})",
-            )
-            return None
-        first, last = self._years[indicator.code]
-        if not first <= period.year <= last:
-            fail("period", f"kỳ {period} nằm ngoài thời kỳ {first}-{last} của chương trình (outside the programme)")
+        # A batch repeats the same few periods for the same indicators: judge each pair once.
+        key = (indicator.code, text)
+        problem = self._period_problems.get(key, "")
+        if problem == "":
+            problem = self._period_problems[key] = self._period_problem(indicator, period)
+        if problem is not None:
+            fail("period", problem)
             return None
         return period
+
+    def _period_problem(self, indicator: Indicator, period: Period) -> str | None:
+        if period.frequency not in (indicator.frequency, Frequency.year):
+            return (
+                f"chỉ tiêu {indicator.code} báo cáo theo {indicator.frequency.label_vi}, không theo "
+                f"{period.frequency.label_vi} (period granularity {period.frequency.value} does not match "
+                f"the indicator's frequency {indicator.frequency.value})"
+            )
+        first, last = self._years[indicator.code]
+        if not first <= period.year <= last:
+            return f"kỳ {period} nằm ngoài thời kỳ {first}-{last} của chương trình (outside the programme)"
+        return None
 
     def _value(self, raw: object, indicator: Indicator | None, fail: Callable[[str, str], None]) -> float | None:
         if isinstance(raw, bool) or raw is None or raw == "":
@@ -226,6 +240,19 @@ class RowValidator:
         else:
             return value
         return None
+
+
+@lru_cache(maxsize=65536)
+def _parse_period(text: str) -> Period | None:
+    try:
+        return Period.parse(text)
+    except PeriodError:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _start_of(period: Period) -> datetime:
+    return period_bounds(period)[0]
 
 
 def _text(value: object) -> str | None:
