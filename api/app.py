@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.server = server
             app.state.pool = pool
             refresher = app.state.refresher = SnapshotRefresher(
-                pool, settings.status_refresh_seconds, grace_days=settings.report_grace_days
+                pool, server.url, settings.status_refresh_seconds, grace_days=settings.report_grace_days
             )
             refresher.start()
             try:

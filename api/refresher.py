@@ -2,10 +2,15 @@
 
 One background thread per process. An ingest only `poke`s it with the series it wrote, so a push never waits for the
 board; the thread rewrites those series (a burst of pushes is gathered into one rewrite) and the whole board every
-interval, since statuses such as "report overdue" change with the date alone.
+interval, since statuses such as "report overdue" change with the date alone. The whole board, and any rewrite of
+many series, runs in a child process (`chitieu status refresh`): it is seconds of Python work on a large catalogue,
+and in this process it would hold the interpreter lock while requests wait.
 """
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -23,8 +28,18 @@ log = logging.getLogger("chitieu.refresher")
 
 
 class SnapshotRefresher:
-    def __init__(self, pool: ConnectionPool, interval_s: float, debounce_s: float = 1.0, grace_days: int = 30) -> None:
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        database_url: str,
+        interval_s: float,
+        debounce_s: float = 1.0,
+        grace_days: int = 30,
+        in_process_limit: int = 200,
+    ) -> None:
         self.pool = pool
+        self.database_url = database_url
+        self.in_process_limit = in_process_limit
         self.interval_s = interval_s
         self.debounce_s = debounce_s
         self.grace_days = grace_days
@@ -49,11 +64,25 @@ class SnapshotRefresher:
         self._wake.set()
         self._thread.join(timeout=10)
 
-    def refresh_now(self, only: set[SeriesKey] | None = None) -> int:
-        with self.pool.connection() as conn:
-            count = refresh_snapshot(conn, self._current_catalogue(conn), date.today(), self.grace_days, only)
+    def refresh_now(self, only: set[SeriesKey] | None = None) -> None:
+        if only is None or len(only) > self.in_process_limit:
+            self._refresh_all_in_child()
+        else:
+            with self.pool.connection() as conn:
+                refresh_snapshot(conn, self._current_catalogue(conn), date.today(), self.grace_days, only)
         self.refreshed.set()
-        return count
+
+    def _refresh_all_in_child(self) -> None:
+        env = {
+            **os.environ,
+            "CHITIEU_DATABASE_URL": self.database_url,
+            "CHITIEU_REPORT_GRACE_DAYS": str(self.grace_days),
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "api.cli", "status", "refresh"], env=env, capture_output=True, text=True, timeout=600
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"chitieu status refresh failed: {result.stderr.strip()[-500:]}")
 
     def _current_catalogue(self, conn: psycopg.Connection[Any]) -> Catalogue:
         """The catalogue in the database, read again only when a load has changed it."""
