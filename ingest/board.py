@@ -26,6 +26,12 @@ def _period(text: str) -> Period:
     return Period.parse(text)
 
 
+@lru_cache(maxsize=4096)
+def _order(period: Period) -> tuple[date, int]:
+    """Period order (see Period.__lt__), computed once per distinct period."""
+    return period.end, -period.start.toordinal()
+
+
 def cutoff_for(as_of: date) -> datetime:
     """Revisions stored after the end of `as_of` (UTC) are not visible as of that date."""
     return datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
@@ -55,7 +61,7 @@ def read_series(
         for indicator, region_code, period, value, recorded_at, revision in cur:
             series[(indicator, region_code)].append(Observation(_period(period), value, recorded_at, revision))
     for observations in series.values():
-        observations.sort(key=lambda o: o.period)
+        observations.sort(key=lambda o: _order(o.period))
     return series
 
 
