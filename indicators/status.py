@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import IntEnum, StrEnum
 from functools import cache
+from typing import NamedTuple
 
 from indicators.model import Direction, Indicator, PathKind, TargetBasis
 from indicators.paths import (
@@ -36,9 +37,8 @@ _ROUNDING = 1e-9  # relative slack so that a value equal to E(t) up to float rou
 NO_DATA = "chưa có số liệu (no data)"
 
 
-@dataclass(frozen=True, slots=True)
-class Observation:
-    """The latest revision of one period's value."""
+class Observation(NamedTuple):
+    """The latest revision of one period's value (a tuple: boards build hundreds of thousands of them)."""
 
     period: Period
     value: float

@@ -49,16 +49,17 @@ def read_series(
     if region is not None:
         conditions.append("region = %(region)s")
         params["region"] = region
+    # Every key column descending: the primary key read backwards, so the latest revisions come without a sort.
     query = (
         "SELECT DISTINCT ON (indicator, region, period_start, period)"
         " indicator, region, period, value, recorded_at, revision"
         f" FROM observations WHERE {' AND '.join(conditions)}"
-        " ORDER BY indicator, region, period_start, period, revision DESC"
+        " ORDER BY indicator DESC, region DESC, period_start DESC, period DESC, revision DESC"
     )
     series: dict[SeriesKey, list[Observation]] = defaultdict(list)
-    with conn.cursor() as cur:
+    with conn.cursor(binary=True) as cur:
         cur.execute(query.encode(), params)
-        for indicator, region_code, period, value, recorded_at, revision in cur:
+        for indicator, region_code, period, value, recorded_at, revision in cur.fetchall():
             series[(indicator, region_code)].append(Observation(_period(period), value, recorded_at, revision))
     for observations in series.values():
         observations.sort(key=lambda o: _order(o.period))
