@@ -86,6 +86,8 @@ class RowValidator:
         self.touched: set[tuple[str, str]] = set()  # (indicator, region) of the valid rows
         self.key_hashes: set[int] = set()  # hashes of (indicator, region, period) of the valid rows
         self.may_repeat_keys = False  # two valid rows share a key hash: there may be duplicate keys
+        self.first_start: datetime | None = None  # earliest and latest period_start of the valid rows
+        self.last_start: datetime | None = None
         self._period_problems: dict[tuple[str, str], str | None] = {}
         self._ancestors = {code: self._chain(code) for code in catalogue.regions}
         self._applies: dict[str, set[str]] = {
@@ -172,7 +174,12 @@ class RowValidator:
         if key_hash in self.key_hashes:
             self.may_repeat_keys = True
         self.key_hashes.add(key_hash)
-        return ValidRow(row, indicator.code, region_code, _start_of(period), str(period), value, status, note)
+        start = _start_of(period)
+        if self.first_start is None or start < self.first_start:
+            self.first_start = start
+        if self.last_start is None or start > self.last_start:
+            self.last_start = start
+        return ValidRow(row, indicator.code, region_code, start, str(period), value, status, note)
 
     def _period(self, raw: object, indicator: Indicator | None, fail: Callable[[str, str], None]) -> Period | None:
         text = _text(raw)
