@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.server = server
             app.state.pool = pool
             refresher = app.state.refresher = SnapshotRefresher(
-                pool, server.url, settings.status_refresh_seconds, grace_days=settings.report_grace_days
+                server.url, settings.status_refresh_seconds, grace_days=settings.report_grace_days
             )
             refresher.start()
             try:

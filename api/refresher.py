@@ -1,12 +1,17 @@
 """Keeps indicator_status and indicator_path (what Grafana reads) current.
 
-One background thread per process. An ingest only `poke`s it with the series it wrote, so a push never waits for the
-board; the thread rewrites those series (a burst of pushes is gathered into one rewrite) and the whole board every
-interval, since statuses such as "report overdue" change with the date alone. The whole board, and any rewrite of
-many series, runs in a child process (`chitieu status refresh`): it is seconds of Python work on a large catalogue,
-and in this process it would hold the interpreter lock while requests wait.
+The work is done by a long-lived child process (`python -m api.refresher`, configured through its environment so
+that the database URL does not show in the process list): judging series
+is Python work, seconds of it for a large board, and in the API process it would hold the interpreter lock while every
+request thread waits for it after each database round trip. The API process keeps one light thread that gathers the
+series each push wrote (`poke`) and sends them to the child once a second, and asks for the whole board every
+interval, since statuses such as "report overdue" change with the date alone.
+
+The protocol is one line each way: the parent writes `all` or a JSON list of [indicator, region] pairs; the child
+answers `ok N` (series written) or `error MESSAGE`. A child that dies is started again.
 """
 
+import json
 import logging
 import os
 import subprocess
@@ -18,28 +23,21 @@ from datetime import date
 from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool
 
 from indicators.catalogue import Catalogue
 from ingest.board import SeriesKey, refresh_snapshot
 from ingest.catalogue_store import read_catalogue
+from ingest.database import connect
 
 log = logging.getLogger("chitieu.refresher")
 
+_URL_VARIABLE = "CHITIEU_REFRESHER_DATABASE_URL"
+_GRACE_VARIABLE = "CHITIEU_REFRESHER_GRACE_DAYS"
+
 
 class SnapshotRefresher:
-    def __init__(
-        self,
-        pool: ConnectionPool,
-        database_url: str,
-        interval_s: float,
-        debounce_s: float = 1.0,
-        grace_days: int = 30,
-        in_process_limit: int = 200,
-    ) -> None:
-        self.pool = pool
+    def __init__(self, database_url: str, interval_s: float, debounce_s: float = 1.0, grace_days: int = 30) -> None:
         self.database_url = database_url
-        self.in_process_limit = in_process_limit
         self.interval_s = interval_s
         self.debounce_s = debounce_s
         self.grace_days = grace_days
@@ -48,7 +46,7 @@ class SnapshotRefresher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="snapshot-refresher", daemon=True)
-        self._catalogue: tuple[str, Catalogue] | None = None
+        self._child: subprocess.Popen[str] | None = None
         self.refreshed = threading.Event()  # set after each refresh (tests wait on it)
 
     def start(self) -> None:
@@ -62,35 +60,49 @@ class SnapshotRefresher:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        if self._child is not None:
+            self._child.terminate()
+            try:
+                self._child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._child.kill()
+                self._child.wait()
 
-    def refresh_now(self, only: set[SeriesKey] | None = None) -> None:
-        if only is None or len(only) > self.in_process_limit:
-            self._refresh_all_in_child()
-        else:
-            with self.pool.connection() as conn:
-                refresh_snapshot(conn, self._current_catalogue(conn), date.today(), self.grace_days, only)
+    def refresh_now(self, only: set[SeriesKey] | None = None) -> int:
+        """Have the child rewrite the snapshot (every series, or `only` those); return the series written."""
+        request = "all" if only is None else json.dumps(sorted(only))
+        answer = self._ask(request)
         self.refreshed.set()
+        return answer
 
-    def _refresh_all_in_child(self) -> None:
-        env = {
-            **os.environ,
-            "CHITIEU_DATABASE_URL": self.database_url,
-            "CHITIEU_REPORT_GRACE_DAYS": str(self.grace_days),
-        }
-        result = subprocess.run(
-            [sys.executable, "-m", "api.cli", "status", "refresh"], env=env, capture_output=True, text=True, timeout=600
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"chitieu status refresh failed: {result.stderr.strip()[-500:]}")
+    def _ask(self, request: str) -> int:
+        child = self._running_child()
+        assert child.stdin is not None and child.stdout is not None
+        try:
+            child.stdin.write(request + "\n")
+            child.stdin.flush()
+            answer = child.stdout.readline().strip()
+        except OSError as error:
+            raise RuntimeError(f"the refresher process stopped: {error}") from error
+        if answer.startswith("ok "):
+            return int(answer.removeprefix("ok "))
+        if not answer:
+            raise RuntimeError(f"the refresher process exited with code {child.wait()}")
+        raise RuntimeError(answer.removeprefix("error "))
 
-    def _current_catalogue(self, conn: psycopg.Connection[Any]) -> Catalogue:
-        """The catalogue in the database, read again only when a load has changed it."""
-        row = conn.execute("SELECT digest FROM catalogue_versions ORDER BY version DESC LIMIT 1").fetchone()
-        digest = str(row[0]) if row else ""
-        if self._catalogue is None or self._catalogue[0] != digest:
-            self._catalogue = (digest, read_catalogue(conn))
-        return self._catalogue[1]
+    def _running_child(self) -> subprocess.Popen[str]:
+        if self._child is None or self._child.poll() is not None:
+            env = {**os.environ, _URL_VARIABLE: self.database_url, _GRACE_VARIABLE: str(self.grace_days)}
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", "api.refresher"],
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        return self._child
 
     def _run(self) -> None:
         next_full = 0.0
@@ -106,7 +118,7 @@ class SnapshotRefresher:
                         pending, self._pending = self._pending, set()
                     if pending:
                         self.refresh_now(pending)
-            except Exception:  # the refresher must outlive a database restart
+            except Exception:  # the refresher must outlive a database restart or a dead child
                 log.exception("status snapshot refresh failed; retrying")
                 with self._lock:
                     self._pending.clear()
@@ -115,3 +127,50 @@ class SnapshotRefresher:
             if self._stop.wait(self.debounce_s):  # gather the pokes of a burst of pushes into one refresh
                 return
             self._wake.clear()
+
+
+class _Worker:
+    """The child's side: one connection (opened again after a failure) and the catalogue, read again only when a
+    load has changed it."""
+
+    def __init__(self, database_url: str, grace_days: int) -> None:
+        self.database_url = database_url
+        self.grace_days = grace_days
+        self._conn: psycopg.Connection[Any] | None = None
+        self._catalogue: Catalogue | None = None
+
+    def handle(self, request: str) -> int:
+        conn = self._connection()
+        try:
+            catalogue = self._current_catalogue(conn)
+            only = None if request == "all" else {(indicator, region) for indicator, region in json.loads(request)}
+            return refresh_snapshot(conn, catalogue, date.today(), self.grace_days, only)
+        except psycopg.OperationalError:
+            conn.close()
+            raise
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = connect(self.database_url)
+        return self._conn
+
+    def _current_catalogue(self, conn: psycopg.Connection[Any]) -> Catalogue:
+        row = conn.execute("SELECT digest FROM catalogue_versions ORDER BY version DESC LIMIT 1").fetchone()
+        digest = str(row[0]) if row else ""
+        if self._catalogue is None or self._catalogue.digest != digest:
+            self._catalogue = read_catalogue(conn)
+        return self._catalogue
+
+
+def main() -> None:
+    worker = _Worker(os.environ[_URL_VARIABLE], int(os.environ[_GRACE_VARIABLE]))
+    for line in sys.stdin:  # until the API process closes the pipe
+        try:
+            answer = f"ok {worker.handle(line.strip())}"
+        except Exception as error:
+            answer = "error " + " ".join(f"{type(error).__name__}: {error}".split())[:500]
+        print(answer, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -161,6 +161,11 @@ def expected_series(
     return rows
 
 
+def path_baseline(indicator: Indicator, series: Sequence[Observation]) -> float | None:
+    """The baseline value the series' target path is drawn from: with the catalogue, all that the path depends on."""
+    return _baseline_value(plan_for(indicator), series)
+
+
 def _evaluate(
     plan: IndicatorPlan,
     region: str,

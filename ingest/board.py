@@ -5,17 +5,25 @@ indicator_status (and the target path into indicator_path) for SQL readers such 
 """
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from indicators.catalogue import Catalogue
 from indicators.model import Indicator
 from indicators.periods import Period
-from indicators.status import DEFAULT_GRACE_DAYS, Evaluation, Observation, evaluate_board, expected_series
+from indicators.status import (
+    DEFAULT_GRACE_DAYS,
+    Evaluation,
+    Observation,
+    evaluate_board,
+    expected_series,
+    path_baseline,
+)
 from ingest.timezone import period_bounds
 
 SeriesKey = tuple[str, str]  # (indicator, region)
@@ -38,9 +46,14 @@ def cutoff_for(as_of: date) -> datetime:
 
 
 def read_series(
-    conn: psycopg.Connection[Any], as_of: date, indicators: Sequence[str] | None = None, region: str | None = None
+    conn: psycopg.Connection[Any],
+    as_of: date,
+    indicators: Sequence[str] | None = None,
+    region: str | None = None,
+    pairs: Collection[SeriesKey] | None = None,
 ) -> dict[SeriesKey, list[Observation]]:
-    """The latest revision of every period ending by the date, of every series: one query, sorted by period."""
+    """The latest revision of every period ending by the date, of every series (or of the indicators, the region,
+    the (indicator, region) pairs): one query, each series sorted by period."""
     conditions = ["period_start < %(cutoff)s"]
     params: dict[str, Any] = {"cutoff": cutoff_for(as_of)}
     if indicators is not None:
@@ -49,6 +62,12 @@ def read_series(
     if region is not None:
         conditions.append("region = %(region)s")
         params["region"] = region
+    if pairs is not None:
+        conditions.append(
+            "(indicator, region) IN (SELECT * FROM unnest(%(pair_indicators)s::text[], %(pair_regions)s::text[]))"
+        )
+        params["pair_indicators"] = [indicator for indicator, _ in pairs]
+        params["pair_regions"] = [region for _, region in pairs]
     # Every key column descending: the primary key read backwards, so the latest revisions come without a sort.
     query = (
         "SELECT DISTINCT ON (indicator, region, period_start, period)"
@@ -107,43 +126,51 @@ def refresh_snapshot(
     catalogue: Catalogue,
     as_of: date,
     grace_days: int = DEFAULT_GRACE_DAYS,
-    only: set[SeriesKey] | None = None,
+    only: Collection[SeriesKey] | None = None,
 ) -> int:
     """Rewrite indicator_status and indicator_path in one transaction, for every series or `only` those; return the
-    number of series written."""
-    if only is not None:
-        codes = sorted({indicator for indicator, _ in only if indicator in catalogue.indicators})
-        series = read_series(conn, as_of, codes)
-        items = [item for item in board_items(catalogue, series) if (item[0].code, item[1]) in only]
-    else:
+    number of series written.
+
+    A series' target path depends only on the catalogue and its baseline value, and is up to 11 years of periods:
+    for `only` series it is rewritten when those inputs changed (indicator_status.path_inputs), not on every push.
+    """
+    if only is None:
         items = list(board_items(catalogue, read_series(conn, as_of)))
+    else:
+        wanted = {(indicator, region) for indicator, region in only if indicator in catalogue.indicators}
+        series = read_series(conn, as_of, pairs=wanted)
+        items = [item for item in board_items(catalogue, series) if (item[0].code, item[1]) in wanted]
     evaluations = evaluate_board(items, as_of, grace_days)
+    inputs = {
+        (indicator.code, region): f"{catalogue.digest} {path_baseline(indicator, observations)!r}"
+        for indicator, region, observations in items
+    }
     with conn.transaction():
         if only is None:
             conn.execute("DELETE FROM indicator_status")
             conn.execute("DELETE FROM indicator_path")
+            stale_paths = set(inputs)
         else:
-            keys = ([indicator.code for indicator, _, _ in items], [region for _, region, _ in items])
-            for table in ("indicator_status", "indicator_path"):
-                conn.execute(
-                    f"DELETE FROM {table} WHERE (indicator, region) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
-                    keys,
-                )
+            stale_paths = _stale_paths(conn, inputs)
+            _delete_series(conn, "indicator_status", inputs)
+            _delete_series(conn, "indicator_path", stale_paths)
         with conn.cursor().copy(
             "COPY indicator_status (indicator, region, as_of, period, actual, expected, low, high, target, status,"
-            " report_overdue, progress_ratio, projection, projection_meets_target, reason, last_recorded_at)"
-            " FROM STDIN"
+            " report_overdue, progress_ratio, projection, projection_meets_target, reason, last_recorded_at,"
+            " path_inputs) FROM STDIN"
         ) as copy:
             for e in evaluations:
                 copy.write_row(
                     (e.indicator, e.region, as_of, e.period, e.actual, e.expected, e.low, e.high, e.target,
                      e.status.value, e.report_overdue, e.progress_ratio, e.projection, e.projection_meets_target,
-                     e.reason, e.last_recorded_at)
+                     e.reason, e.last_recorded_at, inputs[(e.indicator, e.region)])
                 )  # fmt: skip
         with conn.cursor().copy(
             "COPY indicator_path (indicator, region, period, period_start, period_end, expected, low, high) FROM STDIN"
         ) as copy:
             for indicator, region_code, observations in items:
+                if (indicator.code, region_code) not in stale_paths:
+                    continue
                 programme = catalogue.programmes[indicator.programme]
                 for period, expected, low, high in expected_series(
                     indicator,
@@ -154,6 +181,33 @@ def refresh_snapshot(
                     start, end = period_bounds(period)
                     copy.write_row((indicator.code, region_code, str(period), start, end, expected, low, high))
     return len(evaluations)
+
+
+def _stale_paths(conn: psycopg.Connection[Any], inputs: dict[SeriesKey, str]) -> set[SeriesKey]:
+    """The series whose stored path was drawn from other inputs than these (or has none)."""
+    indicators, regions, values = [], [], []
+    for (indicator, region), value in inputs.items():
+        indicators.append(indicator)
+        regions.append(region)
+        values.append(value)
+    current = conn.execute(
+        "SELECT w.indicator, w.region FROM unnest(%s::text[], %s::text[], %s::text[]) AS w (indicator, region, inputs)"
+        " LEFT JOIN indicator_status s USING (indicator, region)"
+        " WHERE s.path_inputs IS DISTINCT FROM w.inputs",
+        [indicators, regions, values],
+    ).fetchall()
+    return {(indicator, region) for indicator, region in current}
+
+
+def _delete_series(conn: psycopg.Connection[Any], table: str, keys: Collection[SeriesKey]) -> None:
+    if not keys:
+        return
+    conn.execute(
+        sql.SQL("DELETE FROM {} WHERE (indicator, region) IN (SELECT * FROM unnest(%s::text[], %s::text[]))").format(
+            sql.Identifier(table)
+        ),
+        ([indicator for indicator, _ in keys], [region for _, region in keys]),
+    )
 
 
 def path_periods(indicator: Indicator, first_year: int, last_year: int) -> list[Period]:
