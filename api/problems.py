@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from ingest.errors import ChitieuError
 
@@ -203,6 +204,12 @@ def install(app: FastAPI) -> None:
     async def _ours(request: Request, error: ChitieuError) -> JSONResponse:
         log.error("%s: %s", type(error).__name__, error)
         return Problem(503, "Dịch vụ chưa sẵn sàng (service not ready)", str(error), slug="not-ready").response(request)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, error: ClientDisconnect) -> JSONResponse:
+        # Nobody will read this answer; 499 (as nginx logs it) keeps the access log honest, and it is not our error.
+        log.info("client closed the connection before sending the whole body: %s %s", request.method, request.url.path)
+        return Problem(499, "Máy khách đã ngắt kết nối (client closed request)", slug="client-closed").response(request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -2,6 +2,8 @@
 stated in the OpenAPI description of the operations it applies to."""
 
 import json
+import logging
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -282,3 +284,26 @@ def test_concurrent_writes_of_one_key_never_exceed_the_limit() -> None:
     for thread in threads:
         thread.join()
     assert granted.count(True) == 50 and len(granted) == 200
+
+
+@limits()
+def test_a_client_gone_mid_body_is_logged_as_such_not_as_our_error(
+    served: tuple[httpx.Client, FastAPI], db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    http, _ = served
+    token = make_key(db_url)
+    url = httpx.URL(str(http.base_url))
+    caplog.set_level(logging.INFO, logger="chitieu.api")
+    with socket.create_connection((url.host, url.port or 80)) as sock:
+        sock.sendall(
+            b"POST /v1/observations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {token}\r\nContent-Length: 1000\r\n\r\n".encode()
+            + b'{"observations": ['
+        )
+        time.sleep(0.3)  # the server is reading the body
+    deadline = time.monotonic() + 10
+    while not any("client closed the connection" in r.getMessage() for r in caplog.records):
+        assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
+        time.sleep(0.05)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert http.get("/healthz").status_code == 200
