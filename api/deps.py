@@ -2,23 +2,26 @@
 
 import re
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends, Request
 from psycopg_pool import ConnectionPool
 from pydantic import BeforeValidator
+from starlette.datastructures import State
 
 from api.settings import Settings
 from indicators.catalogue import Catalogue
 from ingest.catalogue_store import read_catalogue
 
 
-def get_pool(request: Request) -> ConnectionPool:
+# Plain lookups are `async def`: FastAPI runs a sync dependency in its thread pool, a hop that costs more than these.
+async def get_pool(request: Request) -> ConnectionPool:
     pool: ConnectionPool = request.app.state.pool
     return pool
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -27,16 +30,20 @@ PoolDep = Annotated[ConnectionPool, Depends(get_pool)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def get_catalogue(request: Request, pool: PoolDep) -> Catalogue:
-    """The catalogue as loaded in the database, reloaded when `chitieu catalogue load` made a new version."""
-    with pool.connection() as conn:
-        row = conn.execute("SELECT coalesce(max(version), 0) FROM catalogue_versions").fetchone()
-        version = int(row[0]) if row else 0
-        cached: tuple[int, Catalogue] | None = getattr(request.app.state, "catalogue", None)
-        if cached is None or cached[0] != version:
-            cached = (version, read_catalogue(conn))
-            request.app.state.catalogue = cached
+def current_catalogue(state: State, conn: psycopg.Connection[Any]) -> Catalogue:
+    """The catalogue as loaded in the database, read again only when `chitieu catalogue load` made a new version."""
+    row = conn.execute("SELECT coalesce(max(version), 0) FROM catalogue_versions").fetchone()
+    version = int(row[0]) if row else 0
+    cached: tuple[int, Catalogue] | None = getattr(state, "catalogue", None)
+    if cached is None or cached[0] != version:
+        cached = (version, read_catalogue(conn))
+        state.catalogue = cached
     return cached[1]
+
+
+def get_catalogue(request: Request, pool: PoolDep) -> Catalogue:
+    with pool.connection() as conn:
+        return current_catalogue(request.app.state, conn)
 
 
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]

@@ -88,21 +88,27 @@ class RowValidator:
         self.may_repeat_keys = False  # two valid rows share a key hash: there may be duplicate keys
         self.first_start: datetime | None = None  # earliest and latest period_start of the valid rows
         self.last_start: datetime | None = None
+        # Worked out for the indicators and regions a batch names, once each: a one-row push names one of each.
         self._period_problems: dict[tuple[str, str], str | None] = {}
-        self._ancestors = {code: self._chain(code) for code in catalogue.regions}
-        self._applies: dict[str, set[str]] = {
-            code: set(catalogue.regions_of(indicator)) for code, indicator in catalogue.indicators.items()
-        }
-        self._years = {code: self._allowed_years(indicator) for code, indicator in catalogue.indicators.items()}
+        self._ancestors: dict[str, list[str]] = {}
+        self._tracked: dict[str, set[str]] = {}
 
     def _chain(self, code: str) -> list[str]:
-        chain = [code]
+        """The region and its ancestors, nearest first."""
+        if code in self._ancestors:
+            return self._ancestors[code]
+        chain = self._ancestors[code] = [code]
         parent = self.catalogue.regions[code].parent
         while parent and parent not in chain:
             chain.append(parent)
             region = self.catalogue.regions.get(parent)
             parent = region.parent if region else None
         return chain
+
+    def _tracked_in(self, indicator: Indicator) -> set[str]:
+        if indicator.code not in self._tracked:
+            self._tracked[indicator.code] = set(self.catalogue.regions_of(indicator))
+        return self._tracked[indicator.code]
 
     def _allowed_years(self, indicator: Indicator) -> tuple[int, int]:
         """From the year before the programme (the reference for yearly changes) or the baseline, to its end."""
@@ -137,7 +143,7 @@ class RowValidator:
             fail("region", "thiếu mã địa bàn (region is required)")
         elif region_code not in self.catalogue.regions:
             fail("region", f"không có địa bàn {region_code[:80]!r} (unknown region)")
-        elif indicator is not None and not self._applies[indicator.code].intersection(self._ancestors[region_code]):
+        elif indicator is not None and not self._tracked_in(indicator).intersection(self._chain(region_code)):
             fail("region", f"chỉ tiêu {indicator.code} không theo dõi tại {region_code} (indicator not tracked there)")
 
         period = self._period(raw.get("period"), indicator, fail)
@@ -160,7 +166,7 @@ class RowValidator:
 
         if errors or indicator is None or period is None or value is None or region_code is None:
             return errors
-        if self.key is not None and not self.key.may_write(indicator.programme, self._ancestors[region_code]):
+        if self.key is not None and not self.key.may_write(indicator.programme, self._chain(region_code)):
             self.scope_errors.append(
                 RowError(
                     row,
@@ -209,7 +215,7 @@ class RowValidator:
                 f"{period.frequency.label_vi} (period granularity {period.frequency.value} does not match "
                 f"the indicator's frequency {indicator.frequency.value})"
             )
-        first, last = self._years[indicator.code]
+        first, last = self._allowed_years(indicator)
         if not first <= period.year <= last:
             return f"kỳ {period} nằm ngoài thời kỳ {first}-{last} của chương trình (outside the programme)"
         return None

@@ -5,13 +5,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, Field
+from starlette.datastructures import State
 
 from api.auth import KeyDep
-from api.deps import CatalogueDep, PoolDep, SettingsDep
+from api.deps import PoolDep, SettingsDep, current_catalogue
 from api.metrics import INGEST_REQUESTS, INGEST_ROWS, INGEST_SECONDS
 from api.problems import Problem
-from indicators.catalogue import Catalogue
 from indicators.numbers import NumberFormat
 from ingest.formats import InputError, read_csv, read_json
 from ingest.keys import ApiKey
@@ -84,9 +85,9 @@ def _ingest(
     received: list[bytes],
     content_type: str,
     number_format: NumberFormat | None,
-    catalogue: Catalogue,
+    state: State,
     key: ApiKey,
-    pool: Any,
+    pool: ConnectionPool,
     *,
     partial: bool,
     force: bool,
@@ -95,16 +96,16 @@ def _ingest(
 ) -> ImportSummary:
     # The body comes in a list so that JSON's bytes can be dropped once parsed: nothing else holds them.
     body = received.pop()
+    parse_string = None
     if content_type in CSV_TYPES:
         rows: Any = read_csv(body)
-        validator = RowValidator(catalogue, key, string_value_parser(number_format))
+        parse_string = string_value_parser(number_format)
     elif content_type in ("application/json", ""):
         batch = read_json(body)
         del body  # the parsed rows replace the bytes
         if len(batch) > max_rows:
             raise TooManyRows(max_rows)
         rows, dry_run = batch, dry_run or batch.dry_run
-        validator = RowValidator(catalogue, key)
     else:
         raise Problem(
             415,
@@ -112,7 +113,8 @@ def _ingest(
             "Send application/json or text/csv.",
             slug="unsupported-media-type",
         )
-    with pool.connection() as conn:
+    with pool.connection() as conn:  # one connection for the catalogue's version and the batch
+        validator = RowValidator(current_catalogue(state, conn), key, parse_string)
         return ingest_batch(
             conn, rows, validator, key_id=key.id, partial=partial, force=force, dry_run=dry_run, max_rows=max_rows
         )
@@ -157,7 +159,6 @@ async def post_observations(
     key: KeyDep,
     settings: SettingsDep,
     pool: PoolDep,
-    catalogue: CatalogueDep,
     partial: Annotated[bool, Query(description="Write the valid rows and report the others")] = False,
     force: Annotated[bool, Query(description="Let an estimate replace an official figure")] = False,
     dry_run: Annotated[bool, Query(description="Validate and report; write nothing")] = False,
@@ -172,7 +173,7 @@ async def post_observations(
     started, outcome = time.perf_counter(), "error"
     try:
         summary = await run_in_threadpool(
-            _ingest, received, content_type, number_format, catalogue, key, pool,
+            _ingest, received, content_type, number_format, request.app.state, key, pool,
             partial=partial, force=force, dry_run=dry_run, max_rows=settings.max_batch_rows,
         )  # fmt: skip
     except InputError as error:
