@@ -7,8 +7,8 @@ server or generator is charged for the requests it delayed (no coordinated omiss
 (a new key), as a real push does. The first WARMUP_S seconds are sent but not counted.
 
 The database holds the bundled catalogue, a synthetic programme of 1,000 monthly series (10 indicators x 100
-districts) and 100,000 observations. The service runs twice: as shipped (the status snapshot refresher rewrites
-indicator_status and indicator_path after pushes, in the same process), and without the refresher.
+districts) and 100,000 observations. The service runs twice: as shipped (the status snapshot refresher's child
+process rewrites indicator_status and indicator_path for the pushed series about once a second), and without it.
 """
 
 import asyncio

@@ -1,10 +1,10 @@
 """The API as the benchmarks run it: `python -m bench.server PORT`, uvicorn serving api.app.create_app (one worker,
 settings from CHITIEU_* variables).
 
-With CHITIEU_BENCH_REFRESHER=off the status snapshot refresher never runs: after every write the service rewrites
-indicator_status and indicator_path in a background thread of the same process, which at 10,000 monthly series takes
-longer than a benchmark run (see RESULTS.md). Turning it off measures the request path alone; the refresh itself is
-measured by bench/board.py.
+With CHITIEU_BENCH_REFRESHER=off the status snapshot refresher never runs: as shipped, the service has a child
+process rewrite indicator_status and indicator_path for the series each write touched and for the whole board at
+start-up and every interval, which at 10,000 monthly series takes longer than a benchmark run (see RESULTS.md).
+Turning it off measures the request path alone; the refresh itself is measured by bench/board.py.
 """
 
 import os

@@ -28,15 +28,23 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far, from /proc/<pid>/stat."""
+    """User + system CPU time the process and its live children (the snapshot refresher) have used so far, from
+    /proc/<pid>/stat."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return ticks / _CLOCK_TICKS
+    return ticks / _CLOCK_TICKS + sum(process_cpu_seconds(child) for child in _children(pid))
+
+
+def _children(pid: int) -> list[int]:
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        children.extend(int(child) for child in task.read_text().split())
+    return [child for child in children if Path(f"/proc/{child}").exists()]
 
 
 def wait_until_idle(pid: int, *, quiet_for: float = 1.0, busy_fraction: float = 0.05, timeout: float = 300) -> float:
-    """Wait until the process has used under `busy_fraction` of a CPU over `quiet_for` seconds (its background work,
-    such as the status snapshot refresher, has finished); return the seconds waited."""
+    """Wait until the process and its children have used under `busy_fraction` of a CPU over `quiet_for` seconds (their
+    background work, such as the status snapshot refresher, has finished); return the seconds waited."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         before = process_cpu_seconds(pid)
