@@ -159,10 +159,10 @@ def source_version() -> dict[str, object]:
 
     def git(*args: str) -> str:
         result = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
-        return result.stdout.strip() if result.returncode == 0 else ""
+        return result.stdout if result.returncode == 0 else ""
 
-    changed = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines()]
-    return {"commit": git("rev-parse", "--short", "HEAD"), "uncommitted_changes": changed}
+    changed = [line[3:] for line in git("status", "--porcelain").splitlines()]  # "XY path": the status is 2 columns
+    return {"commit": git("rev-parse", "--short", "HEAD").strip(), "uncommitted_changes": changed}
 
 
 def timescaledb_version(pg: EmbeddedPostgres) -> str:

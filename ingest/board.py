@@ -180,6 +180,10 @@ def refresh_snapshot(
                 ):
                     start, end = period_bounds(period)
                     copy.write_row((indicator.code, region_code, str(period), start, end, expected, low, high))
+    if only is None:
+        # Fresh planner statistics now, not when autovacuum next passes: with those of the board before (say, no
+        # series off track) the dashboards' filtered lists are planned as nested loops (1M: 30 -> 112 ms).
+        conn.execute("ANALYZE indicator_status")  # 10,000 series: about 60 ms
     return len(evaluations)
 
 

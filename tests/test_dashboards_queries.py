@@ -26,6 +26,7 @@ from dashboards.queries import PanelQuery
 from dashboards.sql_query import SqlFormat
 from indicators.catalogue import Catalogue
 from indicators.model import Direction, Indicator, PathKind, TargetBasis
+from indicators.paths import plan_for
 from indicators.periods import Frequency, Period
 from indicators.status import Evaluation, Observation, Status, expected_series
 from indicators.units import UNITS
@@ -33,6 +34,7 @@ from ingest.board import compute_board, path_periods, refresh_snapshot
 from ingest.catalogue_store import read_catalogue
 from ingest.database import connect
 from ingest.keys import create_key
+from ingest.submissions import rebuild_submissions
 from ingest.timezone import VIETNAM, period_bounds
 from tests.test_dashboards import DEPLOY
 
@@ -63,6 +65,7 @@ class Seeded:
     revised: str  # the on-track indicator: its 2024 value was revised once
     first_value: float  # the value before the revision
     quarterly: tuple[str, str, Period]
+    early: tuple[str, str]  # reported only before its target years: overdue with nothing judged
     other_basis: str  # judged as a yearly change, not as reported
     multi_region: str
     done_task: str
@@ -175,6 +178,12 @@ def seed(conn: psycopg.Connection[Any]) -> Seeded:
     )  # fmt: skip
     quarter = Period(2023, Frequency.quarter, 2)
     observe(quarterly, "dong_thap", quarter, 5.5, "cli:tester")
+    early = next(
+        i for code, i in sorted(catalogue.indicators.items())
+        if i.programme == "qngai-2024" and i.frequency is Frequency.year and code not in (met.code, short.code)
+        and plan_for(i).first_year == 2024
+    )  # fmt: skip
+    observe(early, "quang_ngai", Period(2023, Frequency.year), 1.0, "cli:tester")
 
     other_basis = next(
         code for code, i in sorted(catalogue.indicators.items())
@@ -208,13 +217,14 @@ def seed(conn: psycopg.Connection[Any]) -> Seeded:
             [received, fingerprint, status, *indicator_region, received],
         )
 
+    rebuild_submissions(conn)  # the rows went in by hand, not through the ingest statement
     assert refresh_snapshot(conn, catalogue, AS_OF) > 0
     engine = {(e.indicator, e.region): e.status for e in compute_board(conn, catalogue, AS_OF)}
     for status, series in designed.items():
         assert engine[series] is status, (status, series)  # the data give the statuses they were chosen for
     return Seeded(
-        catalogue, inserted, designed, on.code, first_value, (quarterly.code, "dong_thap", quarter), other_basis,
-        met.code, done_task, overdue_task,
+        catalogue, inserted, designed, on.code, first_value, (quarterly.code, "dong_thap", quarter),
+        (early.code, "quang_ngai"), other_basis, met.code, done_task, overdue_task,
     )  # fmt: skip
 
 
@@ -530,6 +540,7 @@ def test_data_timeliness_shows_who_reported_what_and_when(
     for office, rows in by_office.items():
         assert offices[office]["Số bản ghi"] == len(rows)
         assert offices[office]["Số chỉ tiêu"] == len({row.indicator for row in rows})
+        assert offices[office]["Số địa bàn"] == len({row.region for row in rows})
         assert offices[office]["Gửi lần cuối"] == max(row.recorded for row in rows)
 
     months = Counter(vietnam_month_start(row.recorded) for row in seeded.inserted)
@@ -537,9 +548,18 @@ def test_data_timeliness_shows_who_reported_what_and_when(
     assert min(months) == datetime(2024, 12, 31, 17, tzinfo=UTC)  # January 2025 begins at midnight in Vietnam
     assert len(run(grafana, q.SUBMISSIONS, variables)) == len(seeded.inserted)
 
-    overdue = run(grafana, q.TIMELINESS_OVERDUE, variables)
+    overdue = as_dicts(q.TIMELINESS_OVERDUE, run(grafana, q.TIMELINESS_OVERDUE, variables))
     engine = engine_board(conn, seeded)
-    assert {(row[-2], row[-1]) for row in overdue} == {key for key, e in engine.items() if e.report_overdue}
+    listed = {(row["ma_chi_tieu"], row["ma_dia_ban"]): row for row in overdue}
+    assert set(listed) == {key for key, e in engine.items() if e.report_overdue}
+    # Each with its latest period and when that period's latest revision came, judged or not.
+    latest: dict[tuple[str, str], Inserted] = {}
+    for row in sorted(seeded.inserted, key=lambda i: (period_bounds(i.period)[0], i.revision)):
+        latest[(row.indicator, row.region)] = row
+    assert seeded.quarterly[:2] in listed and seeded.early in listed
+    for key, shown in listed.items():
+        expected = (str(latest[key].period), latest[key].recorded) if key in latest else (None, None)
+        assert (shown["Kỳ có số liệu gần nhất"], shown["Gửi lần cuối"]) == expected, key
 
 
 def test_alert_history(seeded: Seeded, grafana: psycopg.Connection[Any]) -> None:

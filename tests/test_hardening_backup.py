@@ -23,6 +23,7 @@ from tests.ingest_helpers import make_key, post_json
 AS_OF = [date(2023, 7, 15), date(2024, 1, 31), date(2025, 6, 30)]
 TABLES = [  # each with an order that makes its rows comparable
     ("observations", "indicator, region, period_start, revision"),
+    ("submissions", "recorded_at, key_id, indicator"),
     ("task_reports", "id"),
     ("api_keys", "id"),
     ("indicator_status", "indicator, region"),
@@ -106,6 +107,7 @@ def test_backup_and_restore_give_back_the_same_board_history_and_tables(
     token = fill(db_url)
     before = state(db_url)
     assert len(before["observations"]) == 6 and before["hypertables"][0][2] == 2, "two yearly chunks"
+    assert len(before["submissions"]) == 4, "one per indicator per write"
     assert any(e.actual is not None for e in before[f"board {AS_OF[0]}"])
     dump = tmp_path / "chitieu.dump"
     backed_up = chitieu("db", "backup", str(dump), db_url=db_url)

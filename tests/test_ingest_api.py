@@ -11,6 +11,8 @@ import pytest
 
 from ingest.database import connect
 from ingest.keys import revoke_key
+from ingest.migrate import migrate
+from ingest.submissions import rebuild_submissions
 from tests.conftest import ServerThread, settings_for
 from tests.ingest_helpers import make_key, post_csv, post_json
 
@@ -19,6 +21,7 @@ GRDP = "dthap-2023.grdp_growth"  # quarterly, percent_change
 BUDGET = "dthap-2023.budget_revenue"  # quarterly flow, billion_vnd
 URBAN = "dthap-2023.urbanisation_rate"  # yearly, percent
 COMMUNES = "dthap-2023.new_rural.communes"  # yearly count
+PARTY_MEMBERS = "qngai-2024.new_party_members"  # yearly, in Quảng Ngãi and its parts
 
 
 def row(indicator: str = GRDP, period: str = "2023-Q2", value: Any = 7.3, **extra: Any) -> dict[str, Any]:
@@ -282,3 +285,55 @@ def test_a_full_year_figure_does_not_collide_with_the_first_quarter(
     assert (response.json()["imported"], response.json()["rejected"]) == (2, 0)
     assert revisions(conn, GRDP, "2023-Q1")[0][:2] == (1, 6.1)
     assert revisions(conn, GRDP, "2023")[0][:2] == (1, 7.2)
+
+
+def submissions(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+    return conn.execute(
+        "SELECT recorded_at, key_id, indicator, rows, regions FROM submissions ORDER BY recorded_at, key_id, indicator"
+    ).fetchall()
+
+
+def test_each_write_is_summarised_per_indicator_in_submissions(
+    client: httpx.Client, token: str, conn: psycopg.Connection[Any]
+) -> None:
+    members = {"indicator": PARTY_MEMBERS, "period": "2023", "value": 1967}
+    batch = [row(period="2023-Q1", value=6.1), row(), row(BUDGET, "2023-Q2", 3900),
+             {**members, "region": "quang_ngai.mien_nui"}, {**members, "region": "quang_ngai"}]  # fmt: skip
+    assert post_json(client, token, batch).json()["imported"] == 5
+    (recorded_at,) = {r[0] for r in conn.execute("SELECT recorded_at FROM observations").fetchall()}
+    key_id = token.split("_")[1]
+    assert submissions(conn) == [
+        (recorded_at, key_id, BUDGET, 1, ["dong_thap"]),
+        (recorded_at, key_id, GRDP, 2, ["dong_thap"]),
+        (recorded_at, key_id, PARTY_MEMBERS, 2, ["quang_ngai", "quang_ngai.mien_nui"]),
+    ]
+    # Only what is written counts: a revision (one row), nothing for values ignored, dry runs and rejected batches.
+    revision = [row(value=7.4), row(period="2023-Q1", value=6.1)]
+    assert post_json(client, token, revision).json()["updated"] == 1
+    assert [r[2:] for r in submissions(conn)[3:]] == [(GRDP, 1, ["dong_thap"])]
+    before = submissions(conn)
+    assert post_json(client, token, [row(COMMUNES, "2023", 7)], dry_run="true").json()["imported"] == 1
+    assert post_json(client, token, [row(COMMUNES, "2023", 7), row(indicator="nope")]).status_code == 422
+    assert post_json(client, token, revision).json()["ignored"] == 2
+    assert submissions(conn) == before
+
+
+def test_rebuilding_or_migrating_gives_the_submissions_the_ingest_path_wrote(
+    client: httpx.Client, token: str, conn: psycopg.Connection[Any]
+) -> None:
+    other = make_key(conn.info.dsn, regions=["dong_thap"])
+    for key, rows in [(token, [row(), row(BUDGET, "2023-Q2", 3900)]), (other, [row(value=7.4), row(URBAN, "2023", 70)]),
+                      (token, [{"indicator": PARTY_MEMBERS, "region": "quang_ngai", "period": "2023", "value": 1967}])]:  # fmt: skip
+        assert post_json(client, key, rows).status_code == 200
+    written = submissions(conn)
+    assert len(written) == 5
+    assert rebuild_submissions(conn) == 5
+    assert submissions(conn) == written
+    # Migration 0006 again, on observations written before it: its backfill finds the same writes.
+    conn.execute("DROP TABLE submissions")
+    conn.execute("DROP INDEX observations_recorded_at")
+    conn.execute("DELETE FROM schema_migrations WHERE version = 6")
+    assert [m.version for m in migrate(conn)] == [6]
+    assert submissions(conn) == written
+    readable = conn.execute("SELECT has_table_privilege('chitieu_reader', 'submissions', 'SELECT')").fetchone()
+    assert readable == (True,)
