@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from indicators.catalogue import Catalogue
 from indicators.model import Indicator
@@ -21,6 +22,7 @@ from ingest.timezone import period_bounds
 
 MAX_NOTE_LENGTH = 1000
 FIELDS = ("indicator", "region", "period", "value", "status", "note")
+_KNOWN_FIELDS = frozenset((*FIELDS, "__extra__"))  # __extra__: the cells of a CSV row beyond its header
 # Control characters other than tab and line breaks, and lone UTF-16 surrogates (a JSON "\ud800" decodes to one; no
 # database text can hold it).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -39,8 +41,9 @@ class RowError:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class ValidRow:
+class ValidRow(NamedTuple):
+    """A row ready for the staging table, its fields in the table's column order."""
+
     row: int
     indicator: str
     region: str
@@ -128,9 +131,10 @@ class RowValidator:
             return [RowError(row, "", "mỗi dòng phải là một đối tượng JSON (each observation must be an object)")]
         if "__extra__" in raw:
             fail("", "dòng có nhiều ô hơn tiêu đề (more cells than header columns)")
-        for name in raw:
-            if name not in FIELDS and name != "__extra__":
-                fail(str(name)[:40], "trường không xác định (unknown field)")
+        if not _KNOWN_FIELDS.issuperset(raw):
+            for name in raw:
+                if name not in _KNOWN_FIELDS:
+                    fail(str(name)[:40], "trường không xác định (unknown field)")
 
         indicator_code = _text(raw.get("indicator"))
         region_code = _text(raw.get("region"))
@@ -143,10 +147,10 @@ class RowValidator:
             fail("region", "thiếu mã địa bàn (region is required)")
         elif region_code not in self.catalogue.regions:
             fail("region", f"không có địa bàn {region_code[:80]!r} (unknown region)")
-        elif indicator is not None and not self._tracked_in(indicator).intersection(self._chain(region_code)):
+        elif indicator is not None and self._tracked_in(indicator).isdisjoint(self._chain(region_code)):
             fail("region", f"chỉ tiêu {indicator.code} không theo dõi tại {region_code} (indicator not tracked there)")
 
-        period = self._period(raw.get("period"), indicator, fail)
+        parsed = self._period(raw.get("period"), indicator, fail)
         value = self._value(raw.get("value"), indicator, fail)
         status = _text(raw.get("status")) or ObservationStatus.official.value
         if status not in ObservationStatus.__members__:
@@ -164,7 +168,7 @@ class RowValidator:
             elif note and _CONTROL.search(note):
                 fail("note", "ghi chú có ký tự điều khiển (note contains control characters or invalid Unicode)")
 
-        if errors or indicator is None or period is None or value is None or region_code is None:
+        if errors or indicator is None or parsed is None or value is None or region_code is None:
             return errors
         if self.key is not None and not self.key.may_write(indicator.programme, self._chain(region_code)):
             self.scope_errors.append(
@@ -176,37 +180,38 @@ class RowValidator:
             )
             return []
         self.touched.add((indicator.code, region_code))
-        key_hash = hash((indicator.code, region_code, period))
+        key_hash = hash((indicator.code, region_code, parsed.text))
         if key_hash in self.key_hashes:
             self.may_repeat_keys = True
         self.key_hashes.add(key_hash)
-        start = _start_of(period)
-        if self.first_start is None or start < self.first_start:
-            self.first_start = start
-        if self.last_start is None or start > self.last_start:
-            self.last_start = start
-        return ValidRow(row, indicator.code, region_code, start, str(period), value, status, note)
+        if self.first_start is None or parsed.start < self.first_start:
+            self.first_start = parsed.start
+        if self.last_start is None or parsed.start > self.last_start:
+            self.last_start = parsed.start
+        return ValidRow(row, indicator.code, region_code, parsed.start, parsed.text, value, status, note)
 
-    def _period(self, raw: object, indicator: Indicator | None, fail: Callable[[str, str], None]) -> Period | None:
+    def _period(
+        self, raw: object, indicator: Indicator | None, fail: Callable[[str, str], None]
+    ) -> "ParsedPeriod | None":
         text = _text(raw)
         if not text:
             fail("period", "thiếu kỳ báo cáo (period is required: 2024, 2024-H1, 2024-Q2, 2024-06)")
             return None
-        period = _parse_period(text)
-        if period is None:
+        parsed = _parse_period(text)
+        if parsed is None:
             fail("period", f"kỳ {text[:40]!r} không hợp lệ (period must look like 2024, 2024-H1, 2024-Q2, 2024-06)")
             return None
         if indicator is None:
-            return period
+            return parsed
         # A batch repeats the same few periods for the same indicators: judge each pair once.
         key = (indicator.code, text)
         problem = self._period_problems.get(key, "")
         if problem == "":
-            problem = self._period_problems[key] = self._period_problem(indicator, period)
+            problem = self._period_problems[key] = self._period_problem(indicator, parsed.period)
         if problem is not None:
             fail("period", problem)
             return None
-        return period
+        return parsed
 
     def _period_problem(self, indicator: Indicator, period: Period) -> str | None:
         if period.frequency not in (indicator.frequency, Frequency.year):
@@ -255,17 +260,20 @@ class RowValidator:
         return None
 
 
+class ParsedPeriod(NamedTuple):
+    period: Period
+    text: str  # as stored: "2024-06"
+    start: datetime  # midnight in Vietnam on its first day
+
+
 @lru_cache(maxsize=65536)
-def _parse_period(text: str) -> Period | None:
+def _parse_period(text: str) -> ParsedPeriod | None:
+    """Each period text of a batch parsed once (keyed by the text: rows repeat a few periods many times)."""
     try:
-        return Period.parse(text)
+        period = Period.parse(text)
     except PeriodError:
         return None
-
-
-@lru_cache(maxsize=65536)
-def _start_of(period: Period) -> datetime:
-    return period_bounds(period)[0]
+    return ParsedPeriod(period, str(period), period_bounds(period)[0])
 
 
 def _text(value: object) -> str | None:
