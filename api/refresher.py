@@ -14,6 +14,7 @@ answers `ok N` (series written) or `error MESSAGE`. A child that dies is started
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -163,6 +164,7 @@ class _Worker:
 
 
 def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the API stops this child
     worker = _Worker(os.environ[_URL_VARIABLE], int(os.environ[_GRACE_VARIABLE]))
     for line in sys.stdin:  # until the API process closes the pipe
         try:

@@ -129,7 +129,10 @@ def test_serve_answers_ready_and_stopping_leaves_no_postgres(cluster_dir: Path, 
         "CHITIEU_EMBEDDED_PORT": str(free_port()),
         "CHITIEU_PORT": str(api_port),
     }
-    serve = subprocess.Popen([*CHITIEU, "serve"], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+    serve = subprocess.Popen(
+        [*CHITIEU, "serve"], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -143,8 +146,15 @@ def test_serve_answers_ready_and_stopping_leaves_no_postgres(cluster_dir: Path, 
         assert ready.status_code == 200
         assert ready.json()["timescaledb"].startswith("2.")
     finally:
-        serve.send_signal(stop_signal)
-        output, _ = serve.communicate(timeout=60)
+        # Ctrl-C in a terminal reaches the whole process group (the refresher's child too); SIGTERM only the server.
+        if stop_signal == signal.SIGINT:
+            os.killpg(serve.pid, stop_signal)
+        else:
+            serve.send_signal(stop_signal)
+        output, errors = serve.communicate(timeout=60)
     assert f"http://127.0.0.1:{api_port}/docs" in output
+    assert "Traceback" not in errors, errors
     cluster = EmbeddedPostgres(data_dir, 1)
     assert not cluster.running(), f"postgres is still running after {stop_signal.name}"
+    with pytest.raises(ProcessLookupError):  # nothing of the server's process group is left
+        os.killpg(serve.pid, 0)
