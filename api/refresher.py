@@ -14,7 +14,6 @@ answers `ok N` (series written) or `error MESSAGE`. A child that dies is started
 import json
 import logging
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -102,6 +101,7 @@ class SnapshotRefresher:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
+                start_new_session=True,  # out of reach of the terminal's Ctrl-C: the API process stops it
             )
         return self._child
 
@@ -120,6 +120,8 @@ class SnapshotRefresher:
                     if pending:
                         self.refresh_now(pending)
             except Exception:  # the refresher must outlive a database restart or a dead child
+                if self._stop.is_set():  # the child was stopped under a refresh in flight
+                    return
                 log.exception("status snapshot refresh failed; retrying")
                 with self._lock:
                     self._pending.clear()
@@ -164,7 +166,6 @@ class _Worker:
 
 
 def main() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the API stops this child
     worker = _Worker(os.environ[_URL_VARIABLE], int(os.environ[_GRACE_VARIABLE]))
     for line in sys.stdin:  # until the API process closes the pipe
         try:
