@@ -12,6 +12,7 @@ from api import auth, limits, problems
 from api.refresher import SnapshotRefresher
 from api.routes import alerts, catalogue, health, metrics, observations, status
 from api.settings import Settings, get_settings
+from ingest.catalogue_store import CatalogueCache
 from ingest.database import DatabaseServer, connect
 from ingest.migrate import migrate
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.settings = settings
             app.state.server = server
             app.state.pool = pool
+            app.state.catalogues = CatalogueCache()
             refresher = app.state.refresher = SnapshotRefresher(
                 server.url, settings.status_refresh_seconds, grace_days=settings.report_grace_days
             )

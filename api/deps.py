@@ -2,17 +2,15 @@
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-import psycopg
 from fastapi import Depends, Request
 from psycopg_pool import ConnectionPool
 from pydantic import BeforeValidator
-from starlette.datastructures import State
 
 from api.settings import Settings
 from indicators.catalogue import Catalogue
-from ingest.catalogue_store import read_catalogue
+from ingest.catalogue_store import CatalogueCache
 
 
 # Plain lookups are `async def`: FastAPI runs a sync dependency in its thread pool, a hop that costs more than these.
@@ -30,20 +28,10 @@ PoolDep = Annotated[ConnectionPool, Depends(get_pool)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def current_catalogue(state: State, conn: psycopg.Connection[Any]) -> Catalogue:
-    """The catalogue as loaded in the database, read again only when `chitieu catalogue load` made a new version."""
-    row = conn.execute("SELECT coalesce(max(version), 0) FROM catalogue_versions").fetchone()
-    version = int(row[0]) if row else 0
-    cached: tuple[int, Catalogue] | None = getattr(state, "catalogue", None)
-    if cached is None or cached[0] != version:
-        cached = (version, read_catalogue(conn))
-        state.catalogue = cached
-    return cached[1]
-
-
 def get_catalogue(request: Request, pool: PoolDep) -> Catalogue:
+    catalogues: CatalogueCache = request.app.state.catalogues
     with pool.connection() as conn:
-        return current_catalogue(request.app.state, conn)
+        return catalogues.current(conn)
 
 
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]

@@ -24,9 +24,8 @@ from typing import Any
 
 import psycopg
 
-from indicators.catalogue import Catalogue
 from ingest.board import SeriesKey, refresh_snapshot
-from ingest.catalogue_store import read_catalogue
+from ingest.catalogue_store import CatalogueCache
 from ingest.database import connect
 
 log = logging.getLogger("chitieu.refresher")
@@ -140,12 +139,12 @@ class _Worker:
         self.database_url = database_url
         self.grace_days = grace_days
         self._conn: psycopg.Connection[Any] | None = None
-        self._catalogue: Catalogue | None = None
+        self._catalogues = CatalogueCache()
 
     def handle(self, request: str) -> int:
         conn = self._connection()
         try:
-            catalogue = self._current_catalogue(conn)
+            catalogue = self._catalogues.current(conn)
             only = None if request == "all" else {(indicator, region) for indicator, region in json.loads(request)}
             return refresh_snapshot(conn, catalogue, date.today(), self.grace_days, only)
         except psycopg.OperationalError:
@@ -156,13 +155,6 @@ class _Worker:
         if self._conn is None or self._conn.closed:
             self._conn = connect(self.database_url)
         return self._conn
-
-    def _current_catalogue(self, conn: psycopg.Connection[Any]) -> Catalogue:
-        row = conn.execute("SELECT digest FROM catalogue_versions ORDER BY version DESC LIMIT 1").fetchone()
-        digest = str(row[0]) if row else ""
-        if self._catalogue is None or self._catalogue.digest != digest:
-            self._catalogue = read_catalogue(conn)
-        return self._catalogue
 
 
 def main() -> None:

@@ -66,8 +66,7 @@ def read_series(
         conditions.append(
             "(indicator, region) IN (SELECT * FROM unnest(%(pair_indicators)s::text[], %(pair_regions)s::text[]))"
         )
-        params["pair_indicators"] = [indicator for indicator, _ in pairs]
-        params["pair_regions"] = [region for _, region in pairs]
+        params["pair_indicators"], params["pair_regions"] = _columns(pairs)
     # Every key column descending: the primary key read backwards, so the latest revisions come without a sort.
     query = (
         "SELECT DISTINCT ON (indicator, region, period_start, period)"
@@ -189,16 +188,12 @@ def refresh_snapshot(
 
 def _stale_paths(conn: psycopg.Connection[Any], inputs: dict[SeriesKey, str]) -> set[SeriesKey]:
     """The series whose stored path was drawn from other inputs than these (or has none)."""
-    indicators, regions, values = [], [], []
-    for (indicator, region), value in inputs.items():
-        indicators.append(indicator)
-        regions.append(region)
-        values.append(value)
+    indicators, regions = _columns(inputs)
     current = conn.execute(
         "SELECT w.indicator, w.region FROM unnest(%s::text[], %s::text[], %s::text[]) AS w (indicator, region, inputs)"
         " LEFT JOIN indicator_status s USING (indicator, region)"
         " WHERE s.path_inputs IS DISTINCT FROM w.inputs",
-        [indicators, regions, values],
+        [indicators, regions, list(inputs.values())],
     ).fetchall()
     return {(indicator, region) for indicator, region in current}
 
@@ -210,8 +205,13 @@ def _delete_series(conn: psycopg.Connection[Any], table: str, keys: Collection[S
         sql.SQL("DELETE FROM {} WHERE (indicator, region) IN (SELECT * FROM unnest(%s::text[], %s::text[]))").format(
             sql.Identifier(table)
         ),
-        ([indicator for indicator, _ in keys], [region for _, region in keys]),
+        _columns(keys),
     )
+
+
+def _columns(keys: Collection[SeriesKey]) -> tuple[list[str], list[str]]:
+    """The indicators and the regions of the keys, in the same order: two arrays for unnest()."""
+    return [indicator for indicator, _ in keys], [region for _, region in keys]
 
 
 def path_periods(indicator: Indicator, first_year: int, last_year: int) -> list[Period]:

@@ -270,3 +270,17 @@ def read_catalogue(conn: psycopg.Connection[Any]) -> Catalogue:
     row = conn.execute("SELECT digest FROM catalogue_versions ORDER BY version DESC LIMIT 1").fetchone()
     catalogue.digest = str(row[0]) if row else ""
     return catalogue
+
+
+class CatalogueCache:
+    """The catalogue as loaded in the database, read again only when `chitieu catalogue load` made a new version."""
+
+    def __init__(self) -> None:
+        self._cached: tuple[int, Catalogue] | None = None
+
+    def current(self, conn: psycopg.Connection[Any]) -> Catalogue:
+        row = conn.execute("SELECT coalesce(max(version), 0) FROM catalogue_versions").fetchone()
+        version = int(row[0]) if row else 0
+        if self._cached is None or self._cached[0] != version:
+            self._cached = (version, read_catalogue(conn))
+        return self._cached[1]

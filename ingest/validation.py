@@ -41,6 +41,12 @@ class RowError:
     message: str
 
 
+class ParsedPeriod(NamedTuple):
+    period: Period
+    text: str  # as stored: "2024-06"
+    start: datetime  # midnight in Vietnam on its first day
+
+
 class ValidRow(NamedTuple):
     """A row ready for the staging table, its fields in the table's column order."""
 
@@ -192,7 +198,7 @@ class RowValidator:
 
     def _period(
         self, raw: object, indicator: Indicator | None, fail: Callable[[str, str], None]
-    ) -> "ParsedPeriod | None":
+    ) -> ParsedPeriod | None:
         text = _text(raw)
         if not text:
             fail("period", "thiếu kỳ báo cáo (period is required: 2024, 2024-H1, 2024-Q2, 2024-06)")
@@ -258,12 +264,6 @@ class RowValidator:
         else:
             return value
         return None
-
-
-class ParsedPeriod(NamedTuple):
-    period: Period
-    text: str  # as stored: "2024-06"
-    start: datetime  # midnight in Vietnam on its first day
 
 
 @lru_cache(maxsize=65536)

@@ -7,13 +7,13 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, Field
-from starlette.datastructures import State
 
 from api.auth import KeyDep
-from api.deps import PoolDep, SettingsDep, current_catalogue
+from api.deps import PoolDep, SettingsDep
 from api.metrics import INGEST_REQUESTS, INGEST_ROWS, INGEST_SECONDS
 from api.problems import Problem
 from indicators.numbers import NumberFormat
+from ingest.catalogue_store import CatalogueCache
 from ingest.formats import InputError, read_csv, read_json
 from ingest.keys import ApiKey
 from ingest.observations import BatchRejected, ImportSummary, OutOfScope, TooManyRows, ingest_batch
@@ -85,7 +85,7 @@ def _ingest(
     received: list[bytes],
     content_type: str,
     number_format: NumberFormat | None,
-    state: State,
+    catalogues: CatalogueCache,
     key: ApiKey,
     pool: ConnectionPool,
     *,
@@ -114,7 +114,7 @@ def _ingest(
             slug="unsupported-media-type",
         )
     with pool.connection() as conn:  # one connection for the catalogue's version and the batch
-        validator = RowValidator(current_catalogue(state, conn), key, parse_string)
+        validator = RowValidator(catalogues.current(conn), key, parse_string)
         return ingest_batch(
             conn, rows, validator, key_id=key.id, partial=partial, force=force, dry_run=dry_run, max_rows=max_rows
         )
@@ -173,7 +173,7 @@ async def post_observations(
     started, outcome = time.perf_counter(), "error"
     try:
         summary = await run_in_threadpool(
-            _ingest, received, content_type, number_format, request.app.state, key, pool,
+            _ingest, received, content_type, number_format, request.app.state.catalogues, key, pool,
             partial=partial, force=force, dry_run=dry_run, max_rows=settings.max_batch_rows,
         )  # fmt: skip
     except InputError as error:
