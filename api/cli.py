@@ -11,6 +11,7 @@ from api.settings import Settings, get_settings
 from dashboards import cli as dashboards_cli
 from dashboards import rules_cli
 from indicators.catalogue import CatalogueError
+from indicators.clock import vietnam_today
 from ingest.database import DatabaseServer
 from ingest.errors import ChitieuError
 
@@ -174,7 +175,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> None:
     from ingest.catalogue_store import read_catalogue
     from ingest.database import connect
 
-    as_of = parse_date(args.as_of) if args.as_of else date.today()
+    as_of = parse_date(args.as_of) if args.as_of else vietnam_today()
     with database(settings) as server, connect(server.url) as conn:
         catalogue = read_catalogue(conn)
         board = compute_board(
@@ -188,7 +189,7 @@ def cmd_status_refresh(args: argparse.Namespace, settings: Settings) -> None:
     from ingest.catalogue_store import read_catalogue
     from ingest.database import connect
 
-    as_of = parse_date(args.as_of) if args.as_of else date.today()
+    as_of = parse_date(args.as_of) if args.as_of else vietnam_today()
     with database(settings) as server, connect(server.url) as conn:
         count = refresh_snapshot(conn, read_catalogue(conn), as_of, settings.report_grace_days)
     print(f"status snapshot: {count} series as of {as_of}")

@@ -33,6 +33,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from indicators.catalogue import Catalogue
+from indicators.clock import VIETNAM, vietnam_today
 from indicators.model import Indicator, TaskState
 from indicators.paths import EXACT, HIGHER, YearRule, period_facts, plan_for
 from indicators.periods import Period
@@ -40,7 +41,6 @@ from indicators.status import DEFAULT_GRACE_DAYS, Evaluation, Status
 from ingest.board import compute_board
 from ingest.catalogue_store import read_catalogue
 from ingest.tasks_store import TaskRow, list_tasks
-from ingest.timezone import VIETNAM
 
 log = logging.getLogger("chitieu.metrics")
 
@@ -194,7 +194,7 @@ class BoardCollector(Collector):
         self,
         connection: ConnectionSource,
         *,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] = vietnam_today,
         grace_days: int = DEFAULT_GRACE_DAYS,
         registry: CollectorRegistry | None = None,
     ) -> None:
@@ -318,7 +318,7 @@ def _judged_sense(indicator: Indicator, period: Period) -> int:
 def scrape_registry(
     connection: ConnectionSource,
     *,
-    today: Callable[[], date] = date.today,
+    today: Callable[[], date] = vietnam_today,
     grace_days: int = DEFAULT_GRACE_DAYS,
 ) -> CollectorRegistry:
     """The registry for one scrape: the service metrics (of every worker in multiprocess mode) and the board."""

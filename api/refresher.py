@@ -19,11 +19,11 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 import psycopg
 
+from indicators.clock import vietnam_today
 from ingest.board import SeriesKey, refresh_snapshot
 from ingest.catalogue_store import CatalogueCache
 from ingest.database import connect
@@ -146,7 +146,7 @@ class _Worker:
         try:
             catalogue = self._catalogues.current(conn)
             only = None if request == "all" else {(indicator, region) for indicator, region in json.loads(request)}
-            return refresh_snapshot(conn, catalogue, date.today(), self.grace_days, only)
+            return refresh_snapshot(conn, catalogue, vietnam_today(), self.grace_days, only)
         except psycopg.OperationalError:
             conn.close()
             raise

@@ -35,12 +35,12 @@ from dashboards.build import DETAIL_UID, REGIONS_UID, GeneratedDashboard, build_
 from dashboards.macros import Variable, expand
 from dashboards.queries import PanelQuery
 from indicators.catalogue import Catalogue
+from indicators.clock import period_bounds
 from ingest.board import refresh_snapshot
 from ingest.catalogue_store import read_catalogue
 from ingest.database import connect
 from ingest.embedded import EmbeddedPostgres
 from ingest.submissions import rebuild_submissions
-from ingest.timezone import period_bounds
 
 TIME_FROM = datetime(2013, 12, 1, tzinfo=UTC)  # before the first period starts (2014-01-01 in Vietnam)
 TIME_TO = datetime(2027, 1, 1, tzinfo=UTC)

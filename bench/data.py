@@ -14,6 +14,7 @@ from datetime import datetime
 from itertools import islice
 
 from indicators.catalogue import Catalogue
+from indicators.clock import period_bounds
 from indicators.model import (
     Baseline,
     Direction,
@@ -28,7 +29,6 @@ from indicators.model import (
     TargetKind,
 )
 from indicators.periods import Frequency, Period, Span
-from ingest.timezone import period_bounds
 
 PROGRAMME = "bench"
 PROVINCE = "bench_province"

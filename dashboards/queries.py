@@ -33,10 +33,11 @@ from dashboards.vocabulary import (
     TARGET_KIND_LABELS,
     TASK_STATE_LABELS,
 )
+from indicators.clock import VIETNAM_ZONE_NAME
 from indicators.model import Group, TargetBasis
 from indicators.units import UNITS
 
-TIMEZONE = "Asia/Ho_Chi_Minh"
+TIMEZONE = VIETNAM_ZONE_NAME
 
 # Template variables, in the `sqlstring` format: every value quoted as an SQL literal, several joined by commas.
 # Several values are matched with `= ANY (ARRAY[...]::text[])`, which also holds when nothing is selected.

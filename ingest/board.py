@@ -14,6 +14,7 @@ import psycopg
 from psycopg import sql
 
 from indicators.catalogue import Catalogue
+from indicators.clock import period_bounds
 from indicators.model import Indicator
 from indicators.periods import Period
 from indicators.status import (
@@ -24,7 +25,6 @@ from indicators.status import (
     expected_series,
     path_baseline,
 )
-from ingest.timezone import period_bounds
 
 SeriesKey = tuple[str, str]  # (indicator, region)
 

@@ -13,12 +13,12 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from indicators.catalogue import Catalogue
+from indicators.clock import period_bounds
 from indicators.model import Indicator
 from indicators.numbers import NumberFormat, NumberFormatError, is_ambiguous, parse_number
 from indicators.periods import Frequency, Period, PeriodError
 from indicators.units import UNITS
 from ingest.keys import ApiKey
-from ingest.timezone import period_bounds
 
 MAX_NOTE_LENGTH = 1000
 FIELDS = ("indicator", "region", "period", "value", "status", "note")

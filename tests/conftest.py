@@ -26,7 +26,7 @@ from ingest.embedded import EmbeddedPostgres
 from ingest.migrate import migrate
 
 REPO = Path(__file__).resolve().parents[1]
-TEST_DATA_DIR = REPO / ".var" / "pg-test"
+TEST_DATA_DIR = Path(os.environ.get("CHITIEU_TEST_DATA_DIR", REPO / ".var" / "pg-test")).resolve()
 TEST_PORT = int(os.environ.get("CHITIEU_TEST_PORT", "55433"))
 
 

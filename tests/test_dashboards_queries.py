@@ -25,6 +25,7 @@ from dashboards.macros import Variable, expand
 from dashboards.queries import PanelQuery
 from dashboards.sql_query import SqlFormat
 from indicators.catalogue import Catalogue
+from indicators.clock import VIETNAM, period_bounds
 from indicators.model import Direction, Indicator, PathKind, TargetBasis
 from indicators.paths import plan_for
 from indicators.periods import Frequency, Period
@@ -35,7 +36,6 @@ from ingest.catalogue_store import read_catalogue
 from ingest.database import connect
 from ingest.keys import create_key
 from ingest.submissions import rebuild_submissions
-from ingest.timezone import VIETNAM, period_bounds
 from tests.test_dashboards import DEPLOY
 
 AS_OF = date(2025, 6, 30)

@@ -12,10 +12,10 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from api.metrics import BoardCollector, add_service_metrics
+from indicators.clock import period_bounds
 from indicators.periods import Period
 from indicators.status import Status
 from ingest.database import connect
-from ingest.timezone import period_bounds
 from tests.conftest import ServerThread, settings_for
 from tests.ingest_helpers import make_key
 

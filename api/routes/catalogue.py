@@ -1,6 +1,5 @@
 """The catalogue as loaded: programmes, regions, indicators with their targets and paths, tasks."""
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -9,6 +8,7 @@ from api.auth import ReaderDep
 from api.deps import CatalogueDep, IsoDate, PoolDep
 from api.problems import Problem
 from indicators.catalogue import Catalogue
+from indicators.clock import vietnam_today
 from indicators.model import Group, Indicator
 from indicators.units import UNITS
 from ingest.tasks_store import list_tasks
@@ -112,5 +112,5 @@ def get_tasks(
     as_of: IsoDate | None = None,
 ) -> list[dict[str, Any]]:
     with pool.connection() as conn:
-        tasks = list_tasks(conn, as_of or date.today(), programme=programme, lead=lead, due_before=due_before)
+        tasks = list_tasks(conn, as_of or vietnam_today(), programme=programme, lead=lead, due_before=due_before)
     return [task.__dict__ for task in tasks]

@@ -11,6 +11,7 @@ from api.auth import KeyDep, ReaderDep
 from api.deps import CatalogueDep, IsoDate, PoolDep, SettingsDep
 from api.problems import Problem
 from api.routes.catalogue import find_indicator
+from indicators.clock import vietnam_today
 from indicators.status import Evaluation
 from ingest.board import compute_board
 from ingest.series import indicator_series
@@ -50,7 +51,7 @@ def get_status(
     region: str | None = None,
     as_of: Annotated[IsoDate | None, Query(description="Judge as of this date (default today)")] = None,
 ) -> dict[str, Any]:
-    day = as_of or date.today()
+    day = as_of or vietnam_today()
     if programme is not None and programme not in catalogue.programmes:
         raise Problem(404, "Không tìm thấy chương trình (programme not found)", f"No programme {programme!r}.")
     with pool.connection() as conn:
@@ -74,7 +75,7 @@ def get_series(
     if region not in catalogue.regions:
         raise Problem(404, "Không tìm thấy địa bàn (region not found)", f"No region {region!r}.")
     with pool.connection() as conn:
-        points = indicator_series(conn, catalogue, indicator, region, as_of or date.today())
+        points = indicator_series(conn, catalogue, indicator, region, as_of or vietnam_today())
     return {
         "indicator": code,
         "region": region,
