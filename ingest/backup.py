@@ -16,21 +16,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ingest.database import connect
 from ingest.errors import ChitieuError
-
-# The same roles as migration 0001 creates: a SELECT-only group role and the login role Grafana uses.
-_ROLES = """
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'chitieu_reader') THEN
-        CREATE ROLE chitieu_reader NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'chitieu_grafana') THEN
-        CREATE ROLE chitieu_grafana LOGIN IN ROLE chitieu_reader;
-        ALTER ROLE chitieu_grafana SET default_transaction_read_only = on;
-    END IF;
-END
-$$
-"""
+from ingest.roles import CREATE_READ_ONLY_ROLES
 
 
 class BackupError(ChitieuError):
@@ -57,7 +43,7 @@ def restore(url: str, path: Path) -> int:
         raise BackupError(f"no backup file {path}")
     with connect(url) as conn:
         _require_empty(conn)
-        conn.execute(_ROLES)
+        conn.execute(CREATE_READ_ONLY_ROLES)
         conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
         conn.execute("SELECT timescaledb_pre_restore()")
     try:

@@ -3,10 +3,17 @@
 The cluster lives in a data directory of its own (default .var/pg) with its own port and unix socket, so it never
 touches the machine's main cluster. PostgreSQL refuses to run as root, so under root the server runs as the
 `postgres` system user.
+
+Only the service gets in. The unix socket lies in a directory only the server's user can enter (0700; root, under
+which the service may run, enters anyway), and trusts whoever reaches it; TCP on 127.0.0.1 asks for a SCRAM-SHA-256
+password. The passwords of the superuser `chitieu` and of the read-only role `chitieu_grafana` are generated at the
+first start and kept in <data dir>/secrets/<role>.password (0600, the service's user's own). A cluster made by an
+older chitieu (trust for every local user) is secured the same way at its next start.
 """
 
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -14,9 +21,22 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
 from ingest.errors import ConfigurationError
+from ingest.roles import CREATE_READ_ONLY_ROLES, READ_ONLY_LOGIN, has_scram_password, set_password
 
 SUPERUSER = "chitieu"
+PRIVATE = 0o700
+
+PG_HBA = """\
+# chitieu embedded cluster: written by ingest/embedded.py at every start (edits here are overwritten).
+# The unix socket's directory is private to the server's user (0700), so "local" reaches only the service.
+# TCP asks for a password: the generated ones are in the data directory's secrets/ (0600).
+local   all   all                  trust
+host    all   all   127.0.0.1/32   scram-sha-256
+host    all   all   ::1/128        scram-sha-256
+"""
 
 
 def _bin_dir() -> Path:
@@ -37,6 +57,7 @@ class EmbeddedPostgres:
         self.data_dir = self.data_dir.resolve()
         self.socket_dir = self.data_dir / "run"
         self.cluster_dir = self.data_dir / "data"
+        self.secrets_dir = self.data_dir / "secrets"
         self.log_file = self.data_dir / "postgres.log"
         self._bin = _bin_dir()
         self._run_as = "postgres" if os.geteuid() == 0 else None
@@ -44,6 +65,13 @@ class EmbeddedPostgres:
 
     def url(self, database: str) -> str:
         return f"postgresql://{SUPERUSER}@/{database}?host={self.socket_dir}&port={self.port}"
+
+    def password_file(self, role: str) -> Path:
+        return self.secrets_dir / f"{role}.password"
+
+    def password(self, role: str) -> str:
+        """The generated password of `role` (chitieu or chitieu_grafana), for TCP logins such as Grafana's."""
+        return self.password_file(role).read_text(encoding="ascii").strip()
 
     def _cmd(self, *args: str) -> list[str]:
         command = [str(self._bin / args[0]), *args[1:]]
@@ -73,11 +101,11 @@ class EmbeddedPostgres:
         if self.initialised():
             return
         for path in (self.data_dir, self.socket_dir):
-            path.mkdir(parents=True, exist_ok=True)
+            path.mkdir(mode=PRIVATE, parents=True, exist_ok=True)
             self._own(path)
         result = subprocess.run(
-            self._cmd("initdb", "-D", str(self.cluster_dir), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
-                      "--locale=C.UTF-8"),
+            self._cmd("initdb", "-D", str(self.cluster_dir), "-U", SUPERUSER, "--auth-local=trust",
+                      "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"),
             capture_output=True, text=True,
         )  # fmt: skip
         if result.returncode != 0:
@@ -90,6 +118,8 @@ class EmbeddedPostgres:
                 "timescaledb.telemetry_level = off\n"
                 "listen_addresses = '127.0.0.1'\n"
                 f"unix_socket_directories = '{self.socket_dir}'\n"
+                "unix_socket_permissions = 0700\n"
+                "password_encryption = scram-sha-256\n"
                 "max_connections = 200\n"
                 "shared_buffers = 512MB\n"
                 "max_wal_size = 4GB\n"
@@ -100,8 +130,12 @@ class EmbeddedPostgres:
     def start(self) -> None:
         """Start the cluster unless it already runs; remember whether we started it, so stop() leaves others' alone."""
         self.init()
+        hba_rewritten = self._lock_down()
         if self.running():
             self.port = self._running_port() or self.port
+            if hba_rewritten:
+                self._reload()
+            self._set_passwords()
             return
         if _port_taken(self.port):
             raise ConfigurationError(
@@ -120,6 +154,55 @@ class EmbeddedPostgres:
             raise ConfigurationError(f"the embedded PostgreSQL did not start: {' | '.join(tail)}")
         self._started_here = True
         self._wait_for_socket()
+        self._set_passwords()
+
+    def _lock_down(self) -> bool:
+        """Make the directories private and pg_hba.conf ours (a cluster from before was open to every local user);
+        return whether pg_hba.conf was rewritten."""
+        try:
+            for path in (self.data_dir, self.socket_dir):
+                path.mkdir(mode=PRIVATE, exist_ok=True)
+                path.chmod(PRIVATE)
+            self.secrets_dir.mkdir(mode=PRIVATE, exist_ok=True)
+            self.secrets_dir.chmod(PRIVATE)
+            hba = self.cluster_dir / "pg_hba.conf"
+            if hba.read_text() == PG_HBA:
+                return False
+            hba.write_text(PG_HBA)
+        except OSError as error:
+            raise ConfigurationError(f"cannot secure the embedded cluster in {self.data_dir}: {error}") from error
+        return True
+
+    def _reload(self) -> None:
+        subprocess.run(self._cmd("pg_ctl", "reload", "-s", "-D", str(self.cluster_dir)), capture_output=True)
+
+    def _generated_password(self, role: str) -> tuple[str, bool]:
+        """The role's password from its file, made now if there is none; and whether it was made now."""
+        path = self.password_file(role)
+        if path.exists():
+            return self.password(role), False
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(partial, path)  # fails if another process made it meanwhile: theirs wins
+            made = True
+        except FileExistsError:
+            made = False
+        finally:
+            partial.unlink()
+        return self.password(role), made
+
+    def _set_passwords(self) -> None:
+        """Give chitieu and chitieu_grafana their generated passwords unless they already have them."""
+        with psycopg.connect(self.url("postgres"), autocommit=True, connect_timeout=10) as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('chitieu roles'))")  # one starter at a time
+            conn.execute(CREATE_READ_ONLY_ROLES)
+            for role in (SUPERUSER, READ_ONLY_LOGIN):
+                password, made = self._generated_password(role)
+                if made or not has_scram_password(conn, role):
+                    set_password(conn, role, password)
 
     def _wait_for_socket(self) -> None:
         deadline = time.monotonic() + 30
