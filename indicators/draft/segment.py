@@ -1,0 +1,149 @@
+"""Lines into paragraphs with their list markers, section numbers and the kind of part they belong to.
+
+A heading that mentions "chỉ tiêu" opens a target list ("CÁC CHỈ TIÊU CHỦ YẾU", "Một số chỉ tiêu cụ thể", "Nhóm chỉ
+tiêu về kinh tế"); a heading about tasks or solutions ("NHIỆM VỤ, GIẢI PHÁP", "TỔ CHỨC THỰC HIỆN") closes it. Outside
+a list, targets are read only from prose that states them plainly (see targets.py).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+_ROMAN = r"(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
+_HEADING = re.compile(rf"^(?P<num>(?=[IVXL])(?:{_ROMAN})|[A-Z]|\d+(?:\.\d+)*)\s*[.)\-–]\s*(?P<text>\S.*)$")
+_MARKER = re.compile(r"^(?:[-+*•–]\s+|\(?(?P<paren>\d+)\)\s*|(?P<letter>[a-zđ])\)\s+)")
+_INNER_NUMBER = re.compile(r"^\((?P<num>\d+)\)\s*")
+_FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s")
+GROUPS = [
+    ("party_building", r"xây dựng đảng|đảng, đoàn thể|hệ thống chính trị"),
+    ("defence_security", r"quốc phòng|an ninh"),
+    ("environment", r"môi trường|tài nguyên"),
+    ("society", r"xã hội|văn hóa|văn hoá|y tế|giáo dục"),
+    ("economy", r"kinh tế"),
+]
+_LIST_ON = re.compile(r"chỉ tiêu", re.IGNORECASE)
+_LIST_OFF = re.compile(
+    r"nhiệm vụ|giải pháp|tổ chức thực hiện|mục đích|yêu cầu|tầm nhìn|mục tiêu tổng quát|nội dung thực hiện|kết quả|"
+    r"tình hình thực hiện|đánh giá",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Paragraph:
+    line: int  # 1-based line in the extracted text
+    raw: str  # the line as extracted
+    text: str  # without list marker and emphasis
+    offset: int  # where `text` starts within `raw`
+    number: str | None  # "(12)" -> "12", "a)" -> "a", "1." -> "1"
+    heading: bool
+    section: str  # "II.3.1.4"
+    heading_text: str  # the text of the innermost heading
+    in_list: bool  # inside a target list
+    group: str | None  # from the nearest group heading ("Về kinh tế")
+    table: bool = False
+    footnote: bool = False
+    context_years: list[str] = field(default_factory=list)  # headings' periods, innermost last
+
+
+def _strip_emphasis(text: str) -> tuple[str, int]:
+    stripped = text.lstrip("*_ #>")
+    offset = len(text) - len(stripped)
+    return stripped.rstrip("*_ "), offset
+
+
+def _level(num: str) -> int:
+    if re.fullmatch(r"[A-Z]", num) and num not in ("I", "V", "X"):
+        return 0
+    if re.fullmatch(_ROMAN, num):
+        return 1
+    return 1 + num.count(".") + 1
+
+
+def segment(text: str) -> list[Paragraph]:
+    paragraphs: list[Paragraph] = []
+    stack: list[tuple[int, str, str]] = []  # (level, number, text) of open headings
+    state: list[tuple[int, bool | None]] = []  # (level, list on/off) decided by headings
+    group: str | None = None
+    for index, raw in enumerate(text.split("\n"), start=1):
+        if not raw.strip():
+            continue
+        if "\t" in raw:
+            paragraphs.append(Paragraph(index, raw, raw, 0, None, False, _section(stack), _head(stack), False, group,
+                                        table=True))  # fmt: skip
+            continue
+        body, offset = _strip_emphasis(raw)
+        lead = len(raw) - len(raw.lstrip())
+        offset += lead if offset == 0 else 0
+        heading = _HEADING.match(body)
+        number: str | None = None
+        is_heading = False
+        if heading and not body.startswith("(") and len(heading.group("text")) < 400:
+            num = heading.group("num").rstrip(".")
+            level = _level(num)
+            is_heading = len(heading.group("text")) < 220 or level <= 1
+            number = num
+            head_text = heading.group("text").strip().rstrip("*").strip()
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            while state and state[-1][0] >= level:
+                state.pop()
+            stack.append((level, num, head_text))
+            decided = True if _LIST_ON.search(head_text) else False if _LIST_OFF.search(head_text) else None
+            state.append((level, decided))
+            group = _group_of(head_text) or (group if decided is None else None)
+            offset += heading.start("text")
+            body = heading.group("text")
+        else:
+            marker = _MARKER.match(body)
+            if marker:
+                number = marker.group("paren") or marker.group("letter")
+                offset += marker.end()
+                body = body[marker.end() :]
+            inner = _INNER_NUMBER.match(body)
+            if inner:
+                number = inner.group("num")
+                offset += inner.end()
+                body = body[inner.end() :]
+            short = len(body) < 80 and not re.search(r"\d", body)
+            if short and (body.isupper() or re.match(r"^(?:Về|VỀ)\s", body)):
+                is_heading = True
+                found = _group_of(body)
+                group = found or group
+                if _LIST_ON.search(body):
+                    state.append((99, True))
+        in_list = next((decided for _, decided in reversed(state) if decided is not None), False)
+        paragraphs.append(
+            Paragraph(
+                line=index,
+                raw=raw,
+                text=raw[offset:].rstrip().rstrip("*").rstrip(),
+                offset=offset,
+                number=number,
+                heading=is_heading,
+                section=_section(stack),
+                heading_text=_head(stack),
+                in_list=bool(in_list),
+                group=group,
+                footnote=bool(_FOOTNOTE.match(raw)),
+                context_years=[t for _, _, t in stack],
+            )
+        )
+    return paragraphs
+
+
+def _section(stack: list[tuple[int, str, str]]) -> str:
+    return ".".join(num for _, num, _ in stack)
+
+
+def _head(stack: list[tuple[int, str, str]]) -> str:
+    return stack[-1][2] if stack else ""
+
+
+def _group_of(text: str) -> str | None:
+    lowered = text.lower()
+    if "chỉ tiêu" not in lowered and not lowered.startswith("về"):
+        return None
+    for name, pattern in GROUPS:
+        if re.search(pattern, lowered):
+            return name
+    return None

@@ -1,0 +1,271 @@
+"""Task blocks: "Cơ quan chủ trì: ... / Cơ quan phối hợp: ... / Thời gian thực hiện: ...", "Giao X chủ trì ...", and
+the rows of a danh mục table (content, lead, co-agencies, time frame, supervision)."""
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from indicators.draft.segment import Paragraph
+
+_LEAD = re.compile(r"^(?:cơ quan|đơn vị)\s+chủ trì(?:\s+(?:tham mưu|thực hiện))?\s*:\s*(?P<v>.+)$", re.IGNORECASE)
+_COOP = re.compile(r"^(?:cơ quan|đơn vị)\s+phối hợp(?:\s+thực hiện)?\s*:\s*(?P<v>.+)$", re.IGNORECASE)
+_TIME = re.compile(r"^(?:thời gian|thời hạn|tiến độ)(?:\s+(?:thực hiện|hoàn thành))?\s*:\s*(?P<v>.+)$", re.IGNORECASE)
+_GIAO = re.compile(
+    r"(?:^|[.;]\s+|-\s+)Giao\s+(?P<lead>.+?)\s+(?=chủ trì|tham mưu|chỉ đạo|chủ động|phối hợp|thực hiện|triển khai|"
+    r"tập trung|lãnh đạo|theo dõi|nghiên cứu|xây dựng)(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_ROMAN_QUARTER = {"I": 1, "II": 2, "III": 3, "IV": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+@dataclass
+class DraftTask:
+    section: str
+    title: str
+    lead: list[str]
+    cooperating_text: str | None
+    time_frame: str
+    due: date | None
+    review_every: str | None
+    until_event: str | None
+    quote: str
+    line: int
+    kind: str = "task"
+    supervisor_text: str | None = None
+    reviews: list[str] = field(default_factory=list)
+
+
+def split_agencies(text: str) -> list[str]:
+    """ "Đảng ủy Ủy ban nhân dân tỉnh; Đảng ủy Quân sự tỉnh" -> two names; generic phrases are dropped."""
+    parts = re.split(r";\s*|,\s*(?=(?:Ban|Sở|Đảng ủy|Ủy ban|UBND|BCS|Văn phòng|Tiểu ban|Huyện|Thành ủy|Công an|Bộ)\b)|"
+                     r"\s+và\s+(?=(?:Ban|Sở|Đảng ủy|Ủy ban|các tổ chức|Văn phòng|Tiểu ban)\b)", text.strip(" .;"))  # fmt: skip
+    return [part.strip(" .,;-") for part in parts if part.strip(" .,;-")]
+
+
+def is_generic(name: str) -> bool:
+    return bool(re.match(r"^(?:các|những|cơ quan|đơn vị)\b.*(?:liên quan|địa phương|ngành)", name, re.IGNORECASE))
+
+
+def parse_time_frame(text: str, cadence: str) -> tuple[date | None, str | None, str | None]:
+    """(due, review_every, until_event) of a time frame as printed."""
+    lowered = text.lower()
+    event = re.search(r"(?:cho đến|đến khi|đến)\s+(?:kết thúc\s+|khi kết thúc\s+)?(đại hội[^,;.]*?)(?=,|;|\.|\s+nhiệm kỳ|$)",
+                      text, re.IGNORECASE)  # fmt: skip
+    recurring = bool(re.search(r"thường xuyên|hằng năm|hàng năm|các năm tiếp theo|liên tục|định kỳ", lowered))
+    until = event.group(1).strip() if event else None
+    if until:
+        until = until[0].upper() + until[1:]
+        return None, cadence if recurring else None, until
+    if recurring:
+        return None, cadence, None
+    dates: list[date] = []
+    for match in re.finditer(r"ngày\s+(\d{1,2})/(\d{1,2})/(\d{4})", text):
+        day, month, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
+        if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]:
+            dates.append(date(year, month, day))
+    for match in re.finditer(r"(trước\s+)?tháng\s+(\d{1,2})\s*/\s*(\d{4})", text, re.IGNORECASE):
+        month, year = int(match.group(2)), int(match.group(3))
+        if not 1 <= month <= 12:
+            continue
+        if match.group(1):
+            month, year = (month - 1, year) if month > 1 else (12, year - 1)
+        dates.append(date(year, month, calendar.monthrange(year, month)[1]))
+    for match in re.finditer(r"quý\s+([IV]+|[1-4])\s*/\s*(\d{4})", text, re.IGNORECASE):
+        quarter = _ROMAN_QUARTER.get(match.group(1).upper())
+        if quarter:
+            year = int(match.group(2))
+            month = quarter * 3
+            dates.append(date(year, month, calendar.monthrange(year, month)[1]))
+    for match in re.finditer(r"(\d{4})\s*[-–]\s*(\d{4})", text):
+        if int(match.group(2)) >= int(match.group(1)):
+            dates.append(date(int(match.group(2)), 12, 31))
+    for match in re.finditer(r"(6 tháng đầu |đầu |cuối )?năm\s+(\d{4})(?!\s*[-–]\s*\d)", text, re.IGNORECASE):
+        year = int(match.group(2))
+        when = (match.group(1) or "").strip().lower()
+        dates.append(date(year, 6, 30) if when == "6 tháng đầu" else date(year, 3, 31) if when == "đầu" else
+                     date(year, 12, 31))  # fmt: skip
+    if re.fullmatch(r"\s*(\d{4})\s*", text):
+        dates.append(date(int(text.strip()), 12, 31))
+    return (max(dates) if dates else None), None, None
+
+
+def time_phrase(text: str) -> str | None:
+    """The part of a "Giao ..." paragraph that states when: "phấn đấu hoàn thành trong năm 2025", "thường xuyên"."""
+    patterns = [
+        r"(?:xác định đây là )?nhiệm vụ thường xuyên[^.;]*",
+        r"(?:thực hiện |triển khai thực hiện )?thường xuyên(?:,\s*trong đó)?[^.;]*?(?:các năm tiếp theo|$)",
+        r"(?:tập trung cao điểm )?từ nay cho?\s*đến[^.;]*",
+        r"(?:phấn đấu )?hoàn thành (?:trong|trước)[^.;,]*",
+        r"trước ngày\s+\d{1,2}/\d{1,2}/\d{4}",
+        r"(?:trong|vào đầu|vào cuối|đầu|cuối)\s+năm\s+\d{4}",
+        r"(?:trong |trước )?quý\s+[IV1-4]+\s*/\s*\d{4}",
+        r"(?:trước |trong )tháng\s+\d{1,2}\s*/\s*\d{4}",
+    ]
+    for pattern in patterns:
+        match = re.search(pattern, text, re.IGNORECASE)
+        if match:
+            phrase = match.group(0).strip(" ,.;")
+            phrase = re.sub(r"^xác định đây là\s+", "", phrase, flags=re.IGNORECASE)
+            return phrase
+    return None
+
+
+def document_cadence(text: str) -> str:
+    lowered = text.lower()
+    if re.search(r"6 tháng/lần|6 tháng một lần|định kỳ 6 tháng|sáu tháng", lowered):
+        return "half_year"
+    if re.search(r"hằng quý|hàng quý|định kỳ quý", lowered):
+        return "quarter"
+    return "year"
+
+
+def find_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
+    tasks: list[DraftTask] = []
+    block: dict[str, tuple[str, Paragraph]] = {}
+    last_giao: DraftTask | None = None
+    last_giao_untimed: tuple[Paragraph, str, str] | None = None
+    previous_bullet: Paragraph | None = None
+    for paragraph in paragraphs:
+        text = paragraph.text.strip()
+        if paragraph.table:
+            continue
+        if paragraph.heading:
+            block = {}
+            last_giao_untimed = None
+            previous_bullet = None
+        for key, regex in (("lead", _LEAD), ("coop", _COOP), ("time", _TIME)):
+            match = regex.match(text)
+            if match:
+                if key == "time" and last_giao_untimed is not None and "lead" not in block:
+                    giao, lead, title = last_giao_untimed
+                    tasks.append(_task(giao, title, lead, None, match.group("v").strip(" ."), cadence, paragraph))
+                    last_giao_untimed = None
+                    break
+                block[key] = (match.group("v").strip().rstrip("."), paragraph)
+                if key == "time" and "lead" in block:
+                    lead_text, lead_paragraph = block["lead"]
+                    coop = block.get("coop", (None, paragraph))[0]
+                    tasks.append(_task(lead_paragraph, paragraph.heading_text, lead_text, coop, block["time"][0],
+                                       cadence, paragraph))  # fmt: skip
+                    block = {}
+                break
+        else:
+            giao = _GIAO.search(text)
+            if giao:
+                lead = giao.group("lead").strip(" ,")
+                phrase = time_phrase(giao.group("rest"))
+                title = paragraph.heading_text
+                if previous_bullet is not None and _several_giao(paragraphs, paragraph):
+                    title = previous_bullet.text.strip(" .;")
+                if phrase is None:
+                    last_giao_untimed = (paragraph, lead, title)
+                else:
+                    last_giao = _task(paragraph, title, lead, _coop_of(giao.group("rest")), phrase, cadence, paragraph)
+                    tasks.append(last_giao)
+                    last_giao_untimed = None
+                previous_bullet = None
+            elif paragraph.raw.lstrip().startswith(("-", "+", "•")):
+                if previous_bullet is None or last_giao_untimed is not None or last_giao is not None:
+                    previous_bullet = paragraph
+                last_giao = None
+    return tasks
+
+
+def _several_giao(paragraphs: list[Paragraph], paragraph: Paragraph) -> bool:
+    same = [p for p in paragraphs if p.section == paragraph.section and _GIAO.search(p.text.strip())]
+    return len(same) > 1
+
+
+def _coop_of(rest: str) -> str | None:
+    match = re.search(r"phối hợp(?: với)?\s+(.+?)(?:\s+(?:triển khai|để|thực hiện|xây dựng|nghiên cứu)|[.;]|$)", rest)
+    if match:
+        return match.group(1).strip(" ,")
+    match = re.search(r"chỉ đạo\s+(các .+?)\s+(?:triển khai|thực hiện)", rest)
+    return match.group(1).strip(" ,") if match else None
+
+
+def _task(source: Paragraph, title: str, lead: str, coop: str | None, time_frame: str, cadence: str,
+          last: Paragraph) -> DraftTask:  # fmt: skip
+    due, review, until = parse_time_frame(time_frame, cadence)
+    task = DraftTask(
+        section=source.section or str(source.line),
+        title=(title or source.text)[:300].strip(" .:;"),
+        lead=[name for name in split_agencies(lead) if not is_generic(name)] or [lead.strip(" .")],
+        cooperating_text=coop,
+        time_frame=time_frame,
+        due=due,
+        review_every=review,
+        until_event=until,
+        quote=source.text.strip()[:400],
+        line=source.line,
+    )
+    if due is None and review is None and until is None:
+        task.review_every = cadence
+        task.reviews.append(f"time frame {time_frame!r} not understood: reviewed every {cadence} until decided")
+    return task
+
+
+def table_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
+    """Rows of a danh mục table whose header names the lead ("chủ trì") and the time ("thời gian", "tiến độ")."""
+    rows = [p for p in paragraphs if p.table]
+    tasks: list[DraftTask] = []
+    columns: dict[str, int] | None = None
+    group = ""
+    current: list[str] | None = None
+    current_paragraph: Paragraph | None = None
+
+    def flush() -> None:
+        if current is None or current_paragraph is None or columns is None:
+            return
+        cells = [re.sub(r"<[^>]+>", " ", cell) for cell in current]
+        cells = [re.sub(r"\s+", " ", cell).strip() for cell in cells]
+        content = cells[0]
+        number = re.match(r"^(\d+)\s*[.)]\s*", content)
+        if not number:
+            return
+        lead = cells[columns["lead"]] if columns["lead"] < len(cells) else ""
+        time_frame = cells[columns["time"]] if columns["time"] < len(cells) else ""
+        if not lead or not time_frame:
+            return
+        coop = cells[columns["coop"]] if "coop" in columns and columns["coop"] < len(cells) else None
+        task = _task(current_paragraph, content[number.end() :], lead, coop, time_frame, cadence, current_paragraph)
+        task.section = f"DM.{group}.{number.group(1)}" if group else f"DM.{number.group(1)}"
+        task.kind = "project"
+        task.quote = content[:400]
+        if "supervisor" in columns and columns["supervisor"] < len(cells):
+            task.supervisor_text = cells[columns["supervisor"]] or None
+        tasks.append(task)
+
+    for paragraph in rows:
+        cells = paragraph.raw.split("\t")
+        lowered = [cell.lower() for cell in cells]
+        if columns is None:
+            if any("chủ trì" in cell for cell in lowered) and any(re.search(r"thời gian|tiến độ|thời hạn", c)
+                                                                 for c in lowered):  # fmt: skip
+                columns = {"lead": next(i for i, c in enumerate(lowered) if "chủ trì" in c),
+                           "time": next(i for i, c in enumerate(lowered) if re.search(r"thời gian|tiến độ|thời hạn", c))}  # fmt: skip
+                coop = [i for i, c in enumerate(lowered) if "phối hợp" in c]
+                supervisor = [i for i, c in enumerate(lowered) if "chỉ đạo" in c and "chủ trì" not in c]
+                if coop:
+                    columns["coop"] = coop[0]
+                if supervisor:
+                    columns["supervisor"] = supervisor[0]
+            continue
+        first = re.sub(r"<[^>]+>", "", cells[0]).strip()
+        roman = re.match(r"^([IVX]+)\s*[.)]\s", first)
+        if roman:
+            flush()
+            current, current_paragraph = None, None
+            group = roman.group(1)
+        elif re.match(r"^\d+\s*[.)]\s", first):
+            flush()
+            current, current_paragraph = list(cells), paragraph
+        elif current is not None:
+            for index, cell in enumerate(cells):
+                if index < len(current):
+                    current[index] = (current[index] + " " + cell).strip()
+                else:
+                    current.append(cell)
+    flush()
+    return tasks
