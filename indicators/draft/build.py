@@ -60,6 +60,11 @@ def draft_document(text: str, *, programme: str | None = None, region: str | Non
         found = targets_of(paragraph, context, prose=not paragraph.in_list)
         if found:
             drafted.append((paragraph, found))
+    if span:
+        for _, found in drafted:
+            for target in found:
+                if target.parsed.maintain and "-" not in target.period:
+                    target.period = span
     default_results_year = str(target_year - 1)
     results = find_results(paragraphs, vocabulary, default_results_year)
     indicators = _indicators(programme_id, drafted, results, review)
@@ -194,11 +199,13 @@ def _indicators(programme: str, drafted: list[tuple[Paragraph, list[DraftTarget]
     for result in results:
         if result.plan_text is None:
             continue
-        slug = result.entry.slug if result.entry else None
+        slug = result.slug
         item = by_slug.get(slug) if slug else None
-        quote = result.quote
-        target = {"period": result.period, "kind": "at_least", "value": result.plan_text, "quote": quote,
-                  "note": "plan figure printed beside the result", "line": result.line}  # fmt: skip
+        quote = result.plan_quote or result.quote
+        target: dict[str, Any] = {"period": result.period, "kind": "at_least", "value": result.plan_text}
+        if result.plan_high is not None:
+            target = {"period": result.period, "kind": "range", "low": result.plan_text, "high": result.plan_high}
+        target.update({"quote": quote, "note": "plan figure printed beside the result", "line": result.line})
         if item is None:
             if result.entry is None:
                 continue
@@ -235,6 +242,8 @@ def _indicator(code: str, number: str | None, target: DraftTarget, parent: str |
     entry = target.entry
     notes = list(target.reviews)
     unit = target.unit
+    if target.parsed.basis == "multiple_of_baseline" and entry is not None:
+        unit = entry.unit
     if unit == "percent" and (target.parsed.growth or (entry and entry.unit == "percent_change")):
         unit = "percent_change"
     if unit not in UNITS:
@@ -313,6 +322,8 @@ def _target(target: DraftTarget) -> dict[str, Any]:
         out["value"] = value.low_text
     if parsed.strict:
         out["strict"] = True
+    if parsed.maintain and parsed.kind != "qualitative" and parsed.basis == "value":
+        out["maintain"] = True
     if parsed.basis != "value":
         out["basis"] = parsed.basis
     out["quote"] = target.quote
@@ -368,8 +379,9 @@ def _tasks(programme: str, region: str, tasks: list[DraftTask],
 
 
 def _result_row(result: Result, programme: str, region: str, codes: dict[str, dict[str, Any]]) -> dict[str, str]:
-    slug = result.entry.slug if result.entry else slugify(result.name)
+    slug = result.slug or slugify(result.name)
     code = f"{programme}.{slug}"
+    code = next((c for c in codes if c == code or c.startswith(code + "_")), code)
     note = result.quote if result.plan_text is None else f"kế hoạch {result.plan_text}; {result.quote}"
     return {"indicator": code, "region": region, "period": result.period, "value": result.value_text,
             "status": result.status, "note": note[:500]}  # fmt: skip

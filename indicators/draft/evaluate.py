@@ -127,6 +127,9 @@ def evaluate(draft: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]
             "recall": round(len(pairs) / len(formal), 3) if formal else None,
             "precision": round(1 - len(invented) / len(draft_computable), 3) if draft_computable else None,
             "invented": [f"{leaf.code}: {leaf.quote[:80]}" for leaf in invented],
+            "mismatched": [f"{r.code}: {field} {getattr(d, field)} vs {getattr(r, field)}" for r, d in pairs
+                           for field in ("kind", "strict", "direction", "period", "unit", "basis")
+                           if getattr(r, field) != getattr(d, field)],
             "missed": [f"{leaf.code}: {leaf.quote[:80]}" for leaf in formal if all(leaf is not r for r, _ in pairs)],
             "accuracy": {
                 name: None if value is None else round(value, 3)
@@ -147,23 +150,27 @@ def evaluate(draft: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]
 def _evaluate_tasks(draft: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]:
     ref_tasks, draft_tasks = reference.get("tasks") or [], draft.get("tasks") or []
     ref_names, draft_names = _agency_names(reference), _agency_names(draft)
-    used: set[int] = set()
-    right_lead = right_schedule = right_both = matched = 0
-    wrong: list[str] = []
-    for task in ref_tasks:
-        best, best_score = None, 0.0
-        for index, candidate in enumerate(draft_tasks):
-            if index in used:
-                continue
+    scored: list[tuple[float, int, int]] = []
+    for r, task in enumerate(ref_tasks):
+        for d, candidate in enumerate(draft_tasks):
             score = _overlap(str(task.get("title_vi", "")), str(candidate.get("title_vi", "")))
             if str(candidate.get("section")) == str(task.get("section")):
                 score += 0.5
-            if score > best_score:
-                best, best_score = index, score
-        if best is None or best_score < 0.5:
+            if score >= 0.5:
+                scored.append((score, r, d))
+    pairing: dict[int, int] = {}
+    used: set[int] = set()
+    for _, r, d in sorted(scored, key=lambda item: -item[0]):
+        if r not in pairing and d not in used:
+            pairing[r] = d
+            used.add(d)
+    right_lead = right_schedule = right_both = matched = 0
+    wrong: list[str] = []
+    for r, task in enumerate(ref_tasks):
+        best = pairing.get(r)
+        if best is None:
             wrong.append(f"{task.get('code')}: not drafted")
             continue
-        used.add(best)
         matched += 1
         candidate = draft_tasks[best]
         ref_lead = {_norm_agency(ref_names.get(code, code)) for code in task.get("lead") or []}
@@ -211,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     print("  accuracy of matched: " + ", ".join(f"{name} {value}" for name, value in t["accuracy"].items()))
     for line in t["missed"]:
         print(f"  missed: {line}")
+    for line in t["mismatched"]:
+        print(f"  differs: {line}")
     for line in t["invented"]:
         print(f"  invented: {line}")
     print(f"tasks: {k['lead_and_deadline_right']}/{k['reference']} with lead and deadline right "

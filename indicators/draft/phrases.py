@@ -54,7 +54,11 @@ _NOISE_RE = re.compile("|".join(f"(?:{pattern})" for pattern in _NOISE))
 
 def mask(text: str) -> str:
     """The text with noise numbers replaced by spaces (same length, so offsets stay valid)."""
-    return _NOISE_RE.sub(lambda m: " " * len(m.group(0)), text)
+    masked = _NOISE_RE.sub(lambda m: " " * len(m.group(0)), text)
+    return masked.translate(_SUPERSCRIPTS)
+
+
+_SUPERSCRIPTS = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "          ")
 
 
 # ---------------------------------------------------------------------------------------------------- units
@@ -114,11 +118,13 @@ _WORD = r"(?<![\wÀ-ỹ])(?:{})(?![\wÀ-ỹ])"
 
 
 def _last_word(window: str, words: list[str]) -> int:
-    """Position of the last of `words` in the window, -1 when none."""
+    """Position of the last of `words` in the window that stands at most two words before the value ("trên 5%",
+    "đạt trên 9%" but not "trên địa bàn đạt 7.555"), -1 when none."""
     best = -1
     for word in words:
         for match in re.finditer(_WORD.format(re.escape(word)), window, re.IGNORECASE):
-            best = max(best, match.start())
+            if len(window[match.end():].split()) <= 2:
+                best = max(best, match.start())
     return best
 
 
@@ -200,6 +206,12 @@ def find_values(clause: str) -> list[Value]:
         values.append(value)
         i += 1
     return values
+
+
+def unit_of(text: str) -> str | None:
+    """The unit code of a unit as written ("đảng viên" -> party_members), None when unknown."""
+    found = _unit_at(text)
+    return found[0].unit if found else None
 
 
 def _unit_at(text: str) -> tuple[UnitWord, int] | None:

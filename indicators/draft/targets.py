@@ -72,6 +72,7 @@ def clauses(text: str) -> list[tuple[int, str]]:
 
 def clause_period(text: str, default: str, span: str | None) -> tuple[str, bool]:
     """The period a clause names ("đến năm 2030", "giai đoạn 2021-2030"), else the default; True when named."""
+    text = re.sub(r"so với (?:năm\s+)?(?:19|20)\d{2}", "", text, flags=re.IGNORECASE)
     match = _SPAN.search(text)
     if match and int(match.group(2)) > int(match.group(1)):
         if not re.search(r"chuẩn nghèo|theo chuẩn", text[max(0, match.start() - 30) : match.start()], re.IGNORECASE):
@@ -127,7 +128,7 @@ def targets_of(paragraph: Paragraph, context: Context, prose: bool) -> list[Draf
             continue
         values = [v for v in find_values(clause) if not _in_equivalent(clause, v)]
         clause_period_text, named = clause_period(clause, period_default, context.span)
-        if not values:
+        if not values or (not prose and rank_or_assigned(clause)):
             qualitative = _qualitative(paragraph, clause, clause_offset, clause_period_text, context, prose)
             if qualitative:
                 found.append(qualitative)
@@ -153,9 +154,11 @@ def targets_of(paragraph: Paragraph, context: Context, prose: bool) -> list[Draf
             elif not parsed.comparator_known and item_first_window:
                 inherited = classify(item_first_window + clause[value.start:value.end], _shift(value, clause,
                                      item_first_window), 0)  # fmt: skip
-                if inherited.comparator_known:
+                if inherited.comparator_known and not inherited.strict and inherited.kind in ("at_least", "at_most"):
                     parsed.kind, parsed.strict, parsed.comparator_known = inherited.kind, inherited.strict, True
-            entry_match = context.vocabulary.lookup(name) or context.vocabulary.lookup(clause[start:piece_end])
+            entry_match = context.vocabulary.lookup(name, value.unit) or context.vocabulary.lookup(
+                clause[start:piece_end], value.unit
+            )
             entry = entry_match[0] if entry_match else None
             if prose and (entry is None or value.unit is None or not _PROSE_VERBS.search(clause[start : value.end])):
                 previous_end = value.end

@@ -12,8 +12,8 @@ _LEAD = re.compile(r"^(?:cơ quan|đơn vị)\s+chủ trì(?:\s+(?:tham mưu|th�
 _COOP = re.compile(r"^(?:cơ quan|đơn vị)\s+phối hợp(?:\s+thực hiện)?\s*:\s*(?P<v>.+)$", re.IGNORECASE)
 _TIME = re.compile(r"^(?:thời gian|thời hạn|tiến độ)(?:\s+(?:thực hiện|hoàn thành))?\s*:\s*(?P<v>.+)$", re.IGNORECASE)
 _GIAO = re.compile(
-    r"(?:^|[.;]\s+|-\s+)Giao\s+(?P<lead>.+?)\s+(?=chủ trì|tham mưu|chỉ đạo|chủ động|phối hợp|thực hiện|triển khai|"
-    r"tập trung|lãnh đạo|theo dõi|nghiên cứu|xây dựng)(?P<rest>.*)$",
+    r"(?:^|[.;]\s+|-\s+)Giao\s+(?P<lead>.+?)\s+(?=(?:chủ trì|tham mưu(?!,)|chỉ đạo|chủ động|phối hợp|thực hiện|"
+    r"triển khai|tập trung|lãnh đạo|theo dõi|nghiên cứu|xây dựng)(?!\w))(?P<rest>.*)$",
     re.IGNORECASE,
 )
 _ROMAN_QUARTER = {"I": 1, "II": 2, "III": 3, "IV": 4, "1": 1, "2": 2, "3": 3, "4": 4}

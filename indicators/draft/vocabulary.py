@@ -37,15 +37,15 @@ class Entry:
 class Vocabulary:
     entries: tuple[Entry, ...]
 
-    def lookup(self, name: str) -> tuple[Entry, str] | None:
-        """The entry whose phrase is the longest found in the name, with that phrase."""
+    def lookup(self, name: str, unit: str | None = None) -> tuple[Entry, str] | None:
+        """The entry whose phrase is the longest found in the name, with that phrase; entries of the given unit
+        first ("kết nạp 1.967 đảng viên" is the count, "kết nạp 3,5%" the rate)."""
         lowered = name.lower()
-        best: tuple[Entry, str] | None = None
-        for entry in self.entries:
-            for phrase in entry.match:
-                if phrase in lowered and (best is None or len(phrase) > len(best[1])):
-                    best = (entry, phrase)
-        return best
+        found = [(entry, phrase) for entry in self.entries for phrase in entry.match if phrase in lowered]
+        if not found:
+            return None
+        same_unit = [(entry, phrase) for entry, phrase in found if entry.unit == unit]
+        return max(same_unit or found, key=lambda pair: len(pair[1]))
 
 
 def load_vocabulary(extra: Path | None = None) -> Vocabulary:
