@@ -15,6 +15,7 @@ from api.settings import Settings, get_settings
 from ingest.catalogue_store import CatalogueCache
 from ingest.database import DatabaseServer, connect
 from ingest.migrate import migrate
+from ingest.secret_files import read_or_create_secret
 
 log = logging.getLogger("chitieu.api")
 
@@ -52,7 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 open=False,
             )
             pool.open(wait=True, timeout=30)
-            app.state.settings = settings
+            # The webhook always wants a token: the configured one, or one generated and kept for the next start.
+            token = settings.alerts_webhook_token or read_or_create_secret(settings.webhook_token_file())[0]
+            app.state.settings = settings.model_copy(update={"alerts_webhook_token": token})
             app.state.server = server
             app.state.pool = pool
             app.state.catalogues = CatalogueCache()

@@ -50,10 +50,18 @@ class Settings(BaseSettings):
     load_catalogue_on_start: bool = True
 
     alerts_webhook_token: str | None = Field(
-        default=None, description="When set, POST /v1/alerts/webhook requires `Authorization: Bearer <token>`."
+        default=None,
+        description="The bearer token POST /v1/alerts/webhook requires (`Authorization: Bearer <token>`). Unset: the "
+        "token in alerts_webhook_token_file, generated there at the first start.",
+    )
+    alerts_webhook_token_file: Path | None = Field(
+        default=None, description="Where the generated webhook token is kept (0600); default <data_dir>/secrets/."
     )
 
     log_level: str = "info"
+
+    def webhook_token_file(self) -> Path:
+        return self.alerts_webhook_token_file or self.data_dir / "secrets" / "alerts-webhook-token"
 
 
 @lru_cache

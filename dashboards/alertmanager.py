@@ -1,9 +1,10 @@
 """Alertmanager configuration generated from the catalogue (`chitieu rules build` -> deploy/alertmanager/).
 
 Routing tree: by province, then by owner agency (the `owner` label of the generated rules). Every receiver is the
-service's webhook (POST /v1/alerts/webhook), which keeps the alert history; the receiver's name records who the alert
-was routed to (`tinh-<province>`, `co-quan-<agency>`). A deployment adds e-mail (or other) configs to those receivers;
-the `vi-du-email` receiver shows how, on a route that no generated alert matches.
+service's webhook (POST /v1/alerts/webhook), which keeps the alert history; Alertmanager sends the service's webhook
+token, read from a file (`credentials_file`). The receiver's name records who the alert was routed to
+(`tinh-<province>`, `co-quan-<agency>`). A deployment adds e-mail (or other) configs to those receivers; the
+`vi-du-email` receiver shows how, on a route that no generated alert matches.
 Inhibition: an off-track alert silences the at-risk alert of the same indicator and region.
 """
 
@@ -39,6 +40,9 @@ class AlertmanagerOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     webhook_url: str = "http://127.0.0.1:8000/v1/alerts/webhook"
+    # The service's webhook token, read by Alertmanager at each notification. The default is where
+    # deploy/docker-compose.yml writes it (from CHITIEU_ALERTS_WEBHOOK_TOKEN) inside the Alertmanager container.
+    webhook_credentials_file: str = "/run/chitieu/alerts-webhook-token"
     group_wait: Duration = "30s"
     group_interval: Duration = "5m"
     repeat_interval: Duration = "24h"
@@ -64,7 +68,18 @@ def owners_by_province(catalogue: Catalogue) -> dict[str, list[str]]:
 
 
 def _webhook(name: str, options: AlertmanagerOptions) -> dict[str, Any]:
-    return {"name": name, "webhook_configs": [{"url": options.webhook_url, "send_resolved": True}]}
+    return {
+        "name": name,
+        "webhook_configs": [
+            {
+                "url": options.webhook_url,
+                "send_resolved": True,
+                "http_config": {
+                    "authorization": {"type": "Bearer", "credentials_file": options.webhook_credentials_file}
+                },
+            }
+        ],
+    }
 
 
 def alertmanager_config(catalogue: Catalogue, options: AlertmanagerOptions) -> dict[str, Any]:

@@ -45,9 +45,14 @@ class RulesSettings(Protocol):
 
 
 def deploy_files(
-    catalogue_dir: Path, grafana_url: str, public_url: str, durations: dict[str, str] | None = None
+    catalogue_dir: Path,
+    grafana_url: str,
+    public_url: str,
+    durations: dict[str, str] | None = None,
+    webhook_credentials_file: str | None = None,
 ) -> dict[Path, str]:
-    """Every generated file, by path relative to deploy/; `durations` overrides RuleOptions' `..._for` fields."""
+    """Every generated file, by path relative to deploy/; `durations` overrides RuleOptions' `..._for` fields,
+    `webhook_credentials_file` where Alertmanager reads the webhook token (default: where docker-compose puts it)."""
     catalogue = load_catalogue(catalogue_dir)
     options = RuleOptions.model_validate(
         {"grafana_url": grafana_url.rstrip("/"), "runbook_url": public_url.rstrip("/") + RUNBOOK_PATH}
@@ -56,7 +61,10 @@ def deploy_files(
     files = {PROMETHEUS_CONFIG: prometheus_config(PrometheusSetup())}
     for name, text in rule_files(catalogue, options).items():
         files[RULES_DIR / name] = text
-    webhook = AlertmanagerOptions(webhook_url=public_url.rstrip("/") + WEBHOOK_PATH)
+    webhook = AlertmanagerOptions.model_validate(
+        {"webhook_url": public_url.rstrip("/") + WEBHOOK_PATH}
+        | ({"webhook_credentials_file": webhook_credentials_file} if webhook_credentials_file else {})
+    )
     files[ALERTMANAGER_CONFIG] = render_alertmanager_config(catalogue, webhook)
     return files
 
@@ -140,6 +148,7 @@ def _generate(args: argparse.Namespace, settings: RulesSettings) -> dict[Path, s
             settings.grafana_url,
             settings.public_url,
             durations,
+            args.webhook_credentials_file,
         )
     except ValidationError as error:
         messages = "; ".join(str(item["msg"]) for item in error.errors())
@@ -200,6 +209,13 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalogue", help="Catalogue file or directory (default: the configured catalogue).")
     parser.add_argument("--deploy-dir", default=str(DEPLOY_DIR), help=f"Where to write (default: {DEPLOY_DIR}).")
+    parser.add_argument(
+        "--webhook-credentials-file",
+        metavar="PATH",
+        help="The file Alertmanager reads the service's webhook token from (credentials_file; default "
+        f"{AlertmanagerOptions().webhook_credentials_file}, where deploy/docker-compose.yml puts it). For an Alertmanager "
+        "outside Docker: the service's CHITIEU_DATA_DIR/secrets/alerts-webhook-token, and --deploy-dir elsewhere.",
+    )
     defaults: dict[str, Any] = RuleOptions().model_dump()
     for name, meaning in DURATION_OPTIONS.items():
         parser.add_argument(

@@ -13,7 +13,6 @@ older chitieu (trust for every local user) is secured the same way at its next s
 
 import os
 import pwd
-import secrets
 import shutil
 import socket
 import subprocess
@@ -25,6 +24,7 @@ import psycopg
 
 from ingest.errors import ConfigurationError
 from ingest.roles import CREATE_READ_ONLY_ROLES, READ_ONLY_LOGIN, has_scram_password, set_password
+from ingest.secret_files import read_or_create_secret, read_secret
 
 SUPERUSER = "chitieu"
 PRIVATE = 0o700
@@ -71,7 +71,7 @@ class EmbeddedPostgres:
 
     def password(self, role: str) -> str:
         """The generated password of `role` (chitieu or chitieu_grafana), for TCP logins such as Grafana's."""
-        return self.password_file(role).read_text(encoding="ascii").strip()
+        return read_secret(self.password_file(role))
 
     def _cmd(self, *args: str) -> list[str]:
         command = [str(self._bin / args[0]), *args[1:]]
@@ -176,31 +176,13 @@ class EmbeddedPostgres:
     def _reload(self) -> None:
         subprocess.run(self._cmd("pg_ctl", "reload", "-s", "-D", str(self.cluster_dir)), capture_output=True)
 
-    def _generated_password(self, role: str) -> tuple[str, bool]:
-        """The role's password from its file, made now if there is none; and whether it was made now."""
-        path = self.password_file(role)
-        if path.exists():
-            return self.password(role), False
-        partial = path.with_name(f".{path.name}.{os.getpid()}")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(secrets.token_urlsafe(32) + "\n")
-        try:
-            os.link(partial, path)  # fails if another process made it meanwhile: theirs wins
-            made = True
-        except FileExistsError:
-            made = False
-        finally:
-            partial.unlink()
-        return self.password(role), made
-
     def _set_passwords(self) -> None:
         """Give chitieu and chitieu_grafana their generated passwords unless they already have them."""
         with psycopg.connect(self.url("postgres"), autocommit=True, connect_timeout=10) as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('chitieu roles'))")  # one starter at a time
             conn.execute(CREATE_READ_ONLY_ROLES)
             for role in (SUPERUSER, READ_ONLY_LOGIN):
-                password, made = self._generated_password(role)
+                password, made = read_or_create_secret(self.password_file(role))
                 if made or not has_scram_password(conn, role):
                     set_password(conn, role, password)
 

@@ -132,8 +132,13 @@ class ServerThread(threading.Thread):
         self.join(timeout=10)
 
 
+WEBHOOK_TOKEN = "test-alerts-webhook-token"
+WEBHOOK_AUTH = {"Authorization": f"Bearer {WEBHOOK_TOKEN}"}
+
+
 def settings_for(db_url: str, **overrides: object) -> Settings:
-    return Settings(database_url=db_url, load_catalogue_on_start=False, **overrides)  # type: ignore[arg-type]
+    given: dict[str, object] = {"alerts_webhook_token": WEBHOOK_TOKEN, **overrides}
+    return Settings(database_url=db_url, load_catalogue_on_start=False, **given)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -1,12 +1,15 @@
 """The alert history: Alertmanager's webhook payloads stored once each, read back through GET /v1/alerts."""
 
+import shutil
+import stat
+import uuid
 from typing import Any
 
 import httpx
 import psycopg
 
 from dashboards.prometheus_rules import AlertName
-from tests.conftest import ServerThread, settings_for
+from tests.conftest import REPO, WEBHOOK_AUTH, ServerThread, settings_for
 
 FIRING_AT = "2026-03-02T08:15:00.123456789Z"  # Go's RFC 3339 with nanoseconds, as Alertmanager sends it
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -52,13 +55,18 @@ def notification(receiver: str, *alerts: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def post_webhook(client: httpx.Client, payload: dict[str, Any]) -> httpx.Response:
+    """As Alertmanager posts, with the service's webhook token."""
+    return client.post("/v1/alerts/webhook", json=payload, headers=WEBHOOK_AUTH)
+
+
 def test_a_firing_alert_is_stored_once_then_resolved(client: httpx.Client, conn: psycopg.Connection[Any]) -> None:
-    first = client.post("/v1/alerts/webhook", json=notification("tinh-quang_ngai", alert("firing")))
+    first = post_webhook(client, notification("tinh-quang_ngai", alert("firing")))
     assert first.status_code == 200, first.text
     assert first.json() == {"received": 1, "stored": 1}
-    repeated = client.post("/v1/alerts/webhook", json=notification("tinh-quang_ngai", alert("firing")))
+    repeated = post_webhook(client, notification("tinh-quang_ngai", alert("firing")))
     assert repeated.json() == {"received": 1, "stored": 0}  # repeat_interval resends: not a new event
-    resolved = client.post("/v1/alerts/webhook", json=notification("tinh-quang_ngai", alert("resolved")))
+    resolved = post_webhook(client, notification("tinh-quang_ngai", alert("resolved")))
     assert resolved.json() == {"received": 1, "stored": 1}
 
     rows = conn.execute(
@@ -87,10 +95,10 @@ def test_a_firing_alert_is_stored_once_then_resolved(client: httpx.Client, conn:
 
 
 def test_latest_firing_is_what_fires_now(client: httpx.Client) -> None:
-    client.post("/v1/alerts/webhook", json=notification("chitieu", alert("firing", "resolved-one")))
-    client.post("/v1/alerts/webhook", json=notification("chitieu", alert("resolved", "resolved-one")))
+    post_webhook(client, notification("chitieu", alert("firing", "resolved-one")))
+    post_webhook(client, notification("chitieu", alert("resolved", "resolved-one")))
     still = alert("firing", "still-firing", indicator="qngai-2024.grdp_per_capita", alertname="ChiTieuCoNguyCo")
-    client.post("/v1/alerts/webhook", json=notification("chitieu", still))
+    post_webhook(client, notification("chitieu", still))
 
     firing_now = client.get("/v1/alerts", params={"latest": "true", "status": "firing"}).json()["items"]
     assert [event["fingerprint"] for event in firing_now] == ["still-firing"]
@@ -111,8 +119,8 @@ def test_filters_and_receivers(client: httpx.Client) -> None:
     )
     del task_alert["labels"]["indicator"], task_alert["labels"]["region"]
     # Alertmanager quotes the receiver's name as a regular expression: the history keeps the name itself.
-    client.post("/v1/alerts/webhook", json=notification("co-quan-quang_tri\\.ban_to_chuc_tu", task_alert))
-    client.post("/v1/alerts/webhook", json=notification("tinh-quang_ngai", alert("firing")))
+    post_webhook(client, notification("co-quan-quang_tri\\.ban_to_chuc_tu", task_alert))
+    post_webhook(client, notification("tinh-quang_ngai", alert("firing")))
 
     by_owner = client.get("/v1/alerts", params={"owner": "quang_tri.ban_to_chuc_tu"}).json()["items"]
     assert len(by_owner) == 1
@@ -129,19 +137,19 @@ def test_filters_and_receivers(client: httpx.Client) -> None:
 
 
 def test_the_same_alert_routed_to_two_receivers_is_two_events(client: httpx.Client) -> None:
-    client.post("/v1/alerts/webhook", json=notification("tinh-quang_ngai", alert("firing")))
-    client.post("/v1/alerts/webhook", json=notification("vi-du-email", alert("firing")))
+    post_webhook(client, notification("tinh-quang_ngai", alert("firing")))
+    post_webhook(client, notification("vi-du-email", alert("firing")))
     receivers = {event["receiver"] for event in client.get("/v1/alerts").json()["items"]}
     assert receivers == {"tinh-quang_ngai", "vi-du-email"}
 
 
 def test_a_malformed_notification_is_a_problem(client: httpx.Client) -> None:
-    response = client.post("/v1/alerts/webhook", json={"version": "4", "status": "firing", "alerts": []})
+    response = post_webhook(client, {"version": "4", "status": "firing", "alerts": []})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert {error["field"] for error in response.json()["errors"]} == {"receiver"}
     bad_status = notification("chitieu", alert("firing") | {"status": "pending"})
-    assert client.post("/v1/alerts/webhook", json=bad_status).status_code == 422
+    assert post_webhook(client, bad_status).status_code == 422
     assert client.get("/v1/alerts", params={"limit": 0}).status_code == 422
 
 
@@ -152,6 +160,28 @@ def test_the_runbook_explains_every_alert(client: httpx.Client) -> None:
     for name in AlertName:
         assert f'<a id="{name.value.lower()}"></a>' in response.text
         assert f"## {name.value} — " in response.text
+
+
+def test_the_webhook_requires_a_token_by_default_generated_and_kept_private(db_url: str) -> None:
+    data_dir = REPO / ".var" / "tmp" / uuid.uuid4().hex
+    try:
+        settings = settings_for(db_url, alerts_webhook_token=None, data_dir=data_dir)
+        payload = notification("chitieu", alert("firing"))
+        with ServerThread(settings) as server, httpx.Client(base_url=server.url) as http:
+            assert http.post("/v1/alerts/webhook", json=payload).status_code == 401
+            wrong = http.post("/v1/alerts/webhook", json=payload, headers={"Authorization": "Bearer nope"})
+            assert wrong.status_code == 401
+            assert wrong.headers["content-type"] == "application/problem+json"
+            token_file = data_dir / "secrets" / "alerts-webhook-token"
+            assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+            token = token_file.read_text().strip()
+            assert len(token) >= 32
+            right = {"Authorization": f"Bearer {token}"}
+            assert http.post("/v1/alerts/webhook", json=payload, headers=right).status_code == 200
+        with ServerThread(settings) as server, httpx.Client(base_url=server.url) as http:  # the next start: same token
+            assert http.post("/v1/alerts/webhook", json=payload, headers=right).status_code == 200
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def test_the_webhook_can_require_a_token(db_url: str) -> None:

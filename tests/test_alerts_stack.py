@@ -17,7 +17,7 @@ import pytest
 from dashboards.alertmanager import AlertmanagerOptions, render_alertmanager_config
 from dashboards.prometheus_rules import PrometheusSetup, RuleOptions, prometheus_config, rule_files
 from indicators.catalogue import Catalogue, load_catalogue
-from tests.conftest import REPO, free_port
+from tests.conftest import REPO, WEBHOOK_TOKEN, free_port
 from tests.ingest_helpers import make_key, post_json
 
 T = TypeVar("T")
@@ -70,7 +70,15 @@ def wait_for(probe: Callable[[], T | None], timeout: float, what: str) -> T:
 @contextmanager
 def alertmanager(tmp_path: Path, catalogue: Catalogue, webhook_url: str) -> Iterator[str]:
     config = tmp_path / "alertmanager.yml"
-    options = AlertmanagerOptions(webhook_url=webhook_url, group_wait="1s", group_interval="1s", repeat_interval="1m")
+    token_file = tmp_path / "alerts-webhook-token"
+    token_file.write_text(WEBHOOK_TOKEN + "\n")  # the service's token (tests.conftest.settings_for)
+    options = AlertmanagerOptions(
+        webhook_url=webhook_url,
+        webhook_credentials_file=str(token_file),
+        group_wait="1s",
+        group_interval="1s",
+        repeat_interval="1m",
+    )
     config.write_text(render_alertmanager_config(catalogue, options), encoding="utf-8")
     url = f"http://127.0.0.1:{free_port()}"
     command = [

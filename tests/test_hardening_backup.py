@@ -17,7 +17,7 @@ from ingest.board import compute_board, refresh_snapshot
 from ingest.catalogue_store import read_catalogue
 from ingest.database import connect
 from ingest.embedded import EmbeddedPostgres
-from tests.conftest import REPO, ServerThread, settings_for
+from tests.conftest import REPO, WEBHOOK_AUTH, ServerThread, settings_for
 from tests.ingest_helpers import make_key, post_json
 
 AS_OF = [date(2023, 7, 15), date(2024, 1, 31), date(2025, 6, 30)]
@@ -82,7 +82,7 @@ def fill(db_url: str) -> str:
         alert = {"status": "firing", "labels": {"alertname": "ChiTieuChamTienDo", "indicator": "dthap-2023.grdp_growth"},
                  "annotations": {"summary": "chậm tiến độ"}, "startsAt": "2023-07-15T00:00:00Z", "fingerprint": "f1"}  # fmt: skip
         webhook = {"version": "4", "status": "firing", "receiver": "dong_thap", "alerts": [alert]}
-        assert http.post("/v1/alerts/webhook", json=webhook).json()["stored"] == 1
+        assert http.post("/v1/alerts/webhook", json=webhook, headers=WEBHOOK_AUTH).json()["stored"] == 1
     with connect(db_url) as conn:
         refresh_snapshot(conn, read_catalogue(conn), AS_OF[0])
     return first

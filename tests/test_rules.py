@@ -203,6 +203,10 @@ def test_alertmanager_config_has_webhooks_grouping_and_inhibition(catalogue: Cat
     webhooks = [r for r in config["receivers"] if "webhook_configs" in r]
     assert {r["webhook_configs"][0]["url"] for r in webhooks} == {"http://api:8000/v1/alerts/webhook"}
     assert all(r["webhook_configs"][0]["send_resolved"] for r in webhooks)
+    # Every webhook sends the service's token, from the file docker-compose writes it to.
+    assert {str(r["webhook_configs"][0]["http_config"]) for r in webhooks} == {
+        str({"authorization": {"type": "Bearer", "credentials_file": "/run/chitieu/alerts-webhook-token"}})
+    }
     assert next(r for r in config["receivers"] if "email_configs" in r)["name"] == "vi-du-email"
     provinces = {p.province for p in catalogue.programmes.values()}
     assert {r["matchers"][0] for r in route["routes"][1:]} == {f'province="{p}"' for p in provinces}
@@ -242,6 +246,10 @@ def test_cli_build_then_validate(tmp_path: Path) -> None:
     assert f"deleted {stale}" in rebuilt.stdout
     assert not stale.exists()
     assert "for: 3d" in edited.read_text(encoding="utf-8")
+
+    local = run(*CHITIEU, "rules", "build", "--deploy-dir", str(deploy), "--webhook-credentials-file", "/srv/token")
+    assert local.returncode == 0, local.stderr
+    assert (deploy / "alertmanager" / "alertmanager.yml").read_text().count("credentials_file: /srv/token\n") >= 2
 
 
 def test_cli_takes_durations_and_rejects_bad_ones(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.auth import ReaderDep
 from api.deps import IsoDateTime, PoolDep, SettingsDep
-from api.problems import Problem
+from api.problems import Problem, problem_doc
 from ingest.alerts_store import AlertEvent, NotifiedAlert, list_alert_events, record_notification
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
@@ -80,22 +80,25 @@ class AlertEventsOut(BaseModel):
 @router.post(
     "/webhook",
     summary="Nhận thông báo từ Alertmanager (Alertmanager webhook receiver)",
+    description="Needs `Authorization: Bearer <token>`: the service's alerts webhook token, not an office's key.",
     response_model=WebhookReceipt,
+    responses={401: problem_doc("Thiếu mã xác thực hoặc mã sai (no valid webhook token)")},
 )
 def webhook(
     notification: WebhookNotification, request: Request, pool: PoolDep, settings: SettingsDep
 ) -> WebhookReceipt:
-    expected = settings.alerts_webhook_token
-    if expected is not None:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
-            raise Problem(
-                401,
-                "Cần mã xác thực của Alertmanager (webhook token required)",
-                "Set Alertmanager's http_config authorization to the CHITIEU_ALERTS_WEBHOOK_TOKEN credentials.",
-                slug="unauthorized",
-                headers={"WWW-Authenticate": 'Bearer realm="chitieu-alerts"'},
-            )
+    expected = settings.alerts_webhook_token or ""  # always set by the app's start-up (api/app.py)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise Problem(
+            401,
+            "Cần mã xác thực của Alertmanager (webhook token required)",
+            "Alertmanager sends the token as its receivers' http_config authorization credentials_file; the token is "
+            "CHITIEU_ALERTS_WEBHOOK_TOKEN or the file the service generated (CHITIEU_DATA_DIR/secrets/"
+            "alerts-webhook-token).",
+            slug="unauthorized",
+            headers={"WWW-Authenticate": 'Bearer realm="chitieu-alerts"'},
+        )
     alerts = [
         NotifiedAlert(
             fingerprint=alert.fingerprint,
