@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from api import draft_cli
 from api.settings import Settings, get_settings
 from dashboards import cli as dashboards_cli
 from dashboards import rules_cli
@@ -106,7 +107,7 @@ def cmd_catalogue_validate(args: argparse.Namespace, settings: Settings) -> None
     from indicators.catalogue import catalogue_files, validate
 
     path = Path(args.path) if args.path else settings.catalogue_dir
-    issues = validate(path)
+    issues = validate(path, draft=args.draft)
     for issue in issues:
         print(issue)
     if issues:
@@ -253,9 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate = add(catalogue, "validate", cmd_catalogue_validate, "Validate catalogue files; exit 1 on any error.")
     validate.add_argument("path", nargs="?", help="A file or directory (default: the bundled catalogue).")
+    validate.add_argument("--draft", action="store_true", help="A draft: accept review notes, require quote and line.")
     load = add(catalogue, "load", cmd_catalogue_load, "Load the catalogue into the database (idempotent).")
     load.add_argument("path", nargs="?", help="A file or directory (default: the bundled catalogue).")
     load.add_argument("--archive", action="store_true", help="Archive removed indicators that have observations.")
+    draft_cli.register(catalogue)
 
     keys = commands.add_parser("keys", help="API keys of statistics offices.").add_subparsers(
         dest="keys", required=True

@@ -15,6 +15,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from indicators.draft.provenance import strip_provenance
 from indicators.model import Agency, CatalogueFile, Indicator, Programme, Region, TargetKind, Task
 from indicators.numbers import format_vi
 
@@ -68,11 +69,12 @@ def load_catalogue(path: Path = DEFAULT_DIR) -> Catalogue:
     return catalogue
 
 
-def validate(path: Path = DEFAULT_DIR) -> list[CatalogueIssue]:
-    return _read(path)[1]
+def validate(path: Path = DEFAULT_DIR, draft: bool = False) -> list[CatalogueIssue]:
+    """Every problem in the files; `draft` accepts the drafter's `review:` notes and requires `quote` and `line`."""
+    return _read(path, draft)[1]
 
 
-def _read(path: Path) -> tuple[Catalogue, list[CatalogueIssue]]:
+def _read(path: Path, draft: bool = False) -> tuple[Catalogue, list[CatalogueIssue]]:
     files = catalogue_files(path)
     if not files:
         return Catalogue(), [CatalogueIssue(path, None, "", "no catalogue files (*.yaml) found")]
@@ -91,6 +93,8 @@ def _read(path: Path) -> tuple[Catalogue, list[CatalogueIssue]]:
         if not isinstance(raw, CommentedMap):
             issues.append(CatalogueIssue(file, 1, "", "the file must be a mapping with programme, indicators..."))
             continue
+        for location, message in strip_provenance(raw, draft):  # drafts' quote/line/review (indicators/draft)
+            issues.append(CatalogueIssue(file, line_of(raw, location), _field_name(raw, location), message))
         try:
             parsed.append((file, raw, CatalogueFile.model_validate(raw)))
         except ValidationError as error:

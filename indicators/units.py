@@ -44,6 +44,8 @@ UNITS: dict[str, Unit] = {
         Unit("schools", "trường", "schools", "none", counts=True),
         Unit("projects", "dự án", "projects", "none", counts=True),
         Unit("products", "sản phẩm", "products", "none", counts=True),
+        Unit("tonnes", "tấn", "tonnes", "masst"),
+        Unit("items", "đơn vị", "items counted (the noun is in the indicator's name)", "none", counts=True),
         Unit("doctors_per_10000", "bác sĩ/vạn dân", "doctors per 10,000 people", "none"),
         Unit("beds_per_10000", "giường bệnh/vạn dân", "hospital beds per 10,000 people", "none"),
     ]
