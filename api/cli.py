@@ -1,12 +1,16 @@
 """The `chitieu` command: serve the API, manage the database, the catalogue, keys, rules and dashboards."""
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from api import push_cli
+from api.cli_errors import OneLineArgumentParser, one_line
+from api.report import cli as report_cli
 from api import draft_cli
 from api.settings import Settings, get_settings
 from dashboards import cli as dashboards_cli
@@ -14,7 +18,7 @@ from dashboards import rules_cli
 from indicators.catalogue import CatalogueError
 from indicators.clock import vietnam_today
 from ingest.database import DatabaseServer
-from ingest.errors import ChitieuError
+from ingest.errors import ChitieuError, ConfigurationError
 
 
 @contextmanager
@@ -41,6 +45,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
 
     import uvicorn
 
+    ensure_port_free(settings.host, settings.port)  # before the database starts and before "serving on"
     # uvicorn re-raises the signal that stopped it; make SIGTERM unwind like Ctrl-C so the embedded cluster stops.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
@@ -70,6 +75,30 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
             from api.app import create_app
 
             uvicorn.run(create_app(served), host=settings.host, port=settings.port, log_level=settings.log_level)
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """One clear line when the API cannot listen on host:port (bound the way uvicorn binds, then released)."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as error:
+        raise ConfigurationError(f"CHITIEU_HOST={host}: {error.strerror}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise ConfigurationError(
+                    f"cổng {port} đã bị chiếm (port {port} on {host} is already in use): "
+                    "đặt (set) CHITIEU_PORT to a free port"
+                ) from None
+            raise ConfigurationError(
+                f"cannot listen on {host}:{port}: {error.strerror} (CHITIEU_HOST, CHITIEU_PORT)"
+            ) from None
 
 
 def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> None:
@@ -177,12 +206,19 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> None:
     from ingest.database import connect
 
     as_of = parse_date(args.as_of) if args.as_of else vietnam_today()
+    known_at = parse_date(args.known_at) if args.known_at else None
     with database(settings) as server, connect(server.url) as conn:
         catalogue = read_catalogue(conn)
         board = compute_board(
-            conn, catalogue, as_of, programme=args.programme, region=args.region, grace_days=settings.report_grace_days
+            conn,
+            catalogue,
+            as_of,
+            programme=args.programme,
+            region=args.region,
+            grace_days=settings.report_grace_days,
+            known_at=known_at,
         )
-    print_board(catalogue, board, as_of)
+    print_board(catalogue, board, as_of, known_at=known_at)
 
 
 def cmd_status_refresh(args: argparse.Namespace, settings: Settings) -> None:
@@ -196,37 +232,10 @@ def cmd_status_refresh(args: argparse.Namespace, settings: Settings) -> None:
     print(f"status snapshot: {count} series as of {as_of}")
 
 
-def cmd_push(args: argparse.Namespace, settings: Settings) -> None:
-    from rich.progress import Progress
-
-    from api.push_client import Pusher, PushFailed
-
-    pusher = Pusher(args.server, args.key, Path(args.spool_dir), decimal=args.decimal, partial=args.partial)
-    if args.file:
-        batches = pusher.spool(Path(args.file), args.batch_rows)
-        print(f"{args.file}: {batches} batch(es) queued in {args.spool_dir}")
-    elif not args.resume:
-        raise ChitieuError("give a FILE to push, or --resume to send what is left in the spool")
-    pending = pusher.pending()
-    total = sum(path.read_bytes().count(b"\n") - 1 for path in pending)
-    with Progress(transient=True) as progress:
-        task = progress.add_task("đang gửi (sending)", total=total)
-        try:
-            report = pusher.send_spool(lambda rows: progress.advance(task, rows))
-        except PushFailed as error:
-            raise ChitieuError(str(error)) from None
-    print(
-        f"imported {report.imported}, updated {report.updated}, ignored {report.ignored}, rejected {report.rejected}"
-        f" ({report.batches_sent} batch(es))"
-    )
-    for row_error in report.errors[:50]:
-        print(f"  row {row_error['row']}: {row_error['field']}: {row_error['message']}")
-    if report.rejected:
-        raise SystemExit(2)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="chitieu", description="Theo dõi chỉ tiêu — target monitor.")
+    parser: argparse.ArgumentParser = OneLineArgumentParser(
+        prog="chitieu", description="Theo dõi chỉ tiêu — target monitor."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     def add(parent: "argparse._SubParsersAction[argparse.ArgumentParser]", name: str, handler: Callable[..., None],
@@ -275,42 +284,46 @@ def build_parser() -> argparse.ArgumentParser:
     status = add(commands, "status", cmd_status, "The status board: is each indicator on track?")
     status.add_argument("--programme")
     status.add_argument("--region")
-    status.add_argument("--as-of", help="YYYY-MM-DD (default today)")
+    status.add_argument("--as-of", help="YYYY-MM-DD: periods ended by then, latest revisions (default today)")
+    status.add_argument("--known-at", help="YYYY-MM-DD: only revisions recorded by the end of that day (Vietnam)")
     status_commands = status.add_subparsers(dest="status_command")
     refresh = add(status_commands, "refresh", cmd_status_refresh, "Rewrite the status snapshot that Grafana reads.")
     refresh.add_argument("--as-of", help="YYYY-MM-DD (default today)")
 
-    push = add(commands, "push", cmd_push, "Send a CSV file of observations to a chitieu server.")
-    push.add_argument("file", nargs="?", help="CSV with columns indicator, region, period, value[, status, note]")
-    push.add_argument("--server", required=True, help="e.g. http://127.0.0.1:8000")
-    push.add_argument("--key", required=True, help="The office's API key")
-    push.add_argument("--decimal", choices=["comma", "dot"], help="Number format of the file")
-    push.add_argument("--partial", action="store_true", help="Write valid rows even if others are invalid")
-    push.add_argument("--resume", action="store_true", help="Send what an earlier run left in the spool")
-    push.add_argument("--batch-rows", type=int, default=50_000)
-    push.add_argument("--spool-dir", default=str(Path.home() / ".local" / "share" / "chitieu" / "spool"))
-
+    push_cli.register(commands, positive_int)
     rules_cli.register(commands)
     dashboards_cli.register(commands)
+    report_cli.register(commands)
     return parser
 
 
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"cần một số nguyên dương (a positive whole number), not {text!r}")
+    return int(text)
+
+
 def parse_date(text: str) -> date:
-    return date.fromisoformat(text)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ChitieuError(f"ngày không hợp lệ (invalid date) {text!r}: dùng (use) YYYY-MM-DD") from None
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         args.handler(args, get_settings())
-    except CatalogueError as error:
+    except CatalogueError as error:  # one line per problem found, like a compiler
         print(error, file=sys.stderr)
-        raise SystemExit(1) from None
-    except ChitieuError as error:
-        print(f"chitieu: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
+    except Exception as error:
+        if os.environ.get("CHITIEU_DEBUG") == "1":
+            raise
+        print(f"chitieu: {one_line(error)}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":
