@@ -1,13 +1,15 @@
 """RFC 9457 problem details for every error the API returns (media type application/problem+json)."""
 
+import html
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
@@ -16,6 +18,120 @@ from ingest.errors import ChitieuError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("chitieu.api")
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    """One kind of problem the API answers with; its page is served at /problems/<slug>."""
+
+    slug: str
+    status: int
+    title_vi: str
+    title_en: str
+    what_to_do_vi: str
+    what_to_do_en: str
+
+
+# Every problem type the API can emit. A Problem names one by its slug; tests check that every slug in the code is here.
+PROBLEM_TYPES: dict[str, ProblemType] = {
+    t.slug: t
+    for t in [
+        ProblemType(
+            "unreadable-body", 400, "Không đọc được dữ liệu", "Unreadable body",
+            "Nội dung không phải JSON hoặc CSV hợp lệ (UTF-8, đủ cột, không lặp cột). Sửa tệp rồi gửi lại.",
+            "The body is not valid JSON or CSV (UTF-8, the required columns, none repeated). Fix it and send again.",
+        ),
+        ProblemType(
+            "invalid-request", 422, "Yêu cầu không hợp lệ", "Invalid request",
+            "Tham số hoặc nội dung không khớp đặc tả; trường `errors` chỉ rõ trường nào sai.",
+            "A parameter or the body does not match the schema; `errors` names each field at fault.",
+        ),
+        ProblemType(
+            "invalid-rows", 422, "Số liệu không hợp lệ, chưa ghi dòng nào", "Invalid rows, nothing written",
+            "Trường `errors` liệt kê từng dòng sai (số dòng, trường, lý do). Sửa các dòng đó, hoặc gửi partial=true "
+            "để ghi các dòng đúng.",
+            "`errors` lists each bad row (row number, field, reason). Fix them, or send partial=true to write the "
+            "valid rows.",
+        ),
+        ProblemType(
+            "invalid-value", 422, "Giá trị không hợp lệ", "Invalid value",
+            "Một chuỗi chứa ký tự NUL hoặc ký tự Unicode lỗi, không lưu được.",
+            "A text holds a NUL character or a lone surrogate and cannot be stored.",
+        ),
+        ProblemType(
+            "unauthorized", 401, "Cần khóa API hợp lệ", "A valid API key is required",
+            "Gửi khóa của cơ quan: `Authorization: Bearer ctk_...`. Khóa bị thu hồi hoặc hết hạn không dùng được.",
+            "Send the office's key as `Authorization: Bearer ctk_...`. A revoked or expired key is refused.",
+        ),
+        ProblemType(
+            "out-of-scope", 403, "Ngoài phạm vi được giao", "Out of scope",
+            "Khóa này không được ghi hoặc đọc các địa bàn, chương trình đó; không có gì được ghi.",
+            "This key may not write or read those regions or programmes; nothing was written.",
+        ),
+        ProblemType(
+            "not-found", 404, "Không tìm thấy", "Not found",
+            "Mã trong đường dẫn hoặc bộ lọc không có trong danh mục.",
+            "A code in the path or a filter is not in the catalogue.",
+        ),
+        ProblemType(
+            "method-not-allowed", 405, "Phương thức không được phép", "Method not allowed",
+            "Đường dẫn này không nhận phương thức HTTP đó; xem /docs.",
+            "This path does not take that HTTP method; see /docs.",
+        ),
+        ProblemType(
+            "payload-too-large", 413, "Dữ liệu gửi quá lớn", "Payload too large",
+            "Chia tệp thành nhiều lần gửi nhỏ hơn giới hạn `limit_bytes`.",
+            "Split the file into batches below `limit_bytes`.",
+        ),
+        ProblemType(
+            "too-many-rows", 413, "Quá nhiều dòng trong một lần gửi", "Too many rows",
+            "Chia tệp thành nhiều lần gửi, mỗi lần tối đa `limit_rows` dòng.",
+            "Split the file into batches of at most `limit_rows` rows.",
+        ),
+        ProblemType(
+            "unsupported-media-type", 415, "Định dạng không hỗ trợ", "Unsupported media type",
+            "Gửi với Content-Type application/json hoặc text/csv.",
+            "Send Content-Type application/json or text/csv.",
+        ),
+        ProblemType(
+            "rate-limited", 429, "Gửi quá nhiều yêu cầu", "Too many requests",
+            "Chờ số giây trong Retry-After rồi gửi lại; không có gì được ghi.",
+            "Wait the seconds given in Retry-After and send again; nothing was written.",
+        ),
+        ProblemType(
+            "client-closed", 499, "Máy khách đã ngắt kết nối", "Client closed the request",
+            "Kết nối bị đóng trước khi gửi hết dữ liệu; không có gì được ghi. Gửi lại.",
+            "The connection closed before the whole body arrived; nothing was written. Send again.",
+        ),
+        ProblemType(
+            "internal-error", 500, "Lỗi hệ thống", "Internal error",
+            "Lỗi phía máy chủ, đã được ghi nhật ký. Báo cho quản trị viên kèm thời điểm.",
+            "A server fault, logged. Tell the administrator the time it happened.",
+        ),
+        ProblemType(
+            "database-unavailable", 503, "Cơ sở dữ liệu tạm thời không sẵn sàng", "Database unavailable",
+            "Không có gì được ghi. Gửi lại sau số giây trong Retry-After.",
+            "Nothing was written. Send again after the seconds given in Retry-After.",
+        ),
+        ProblemType(
+            "not-ready", 503, "Dịch vụ chưa sẵn sàng", "Service not ready",
+            "Dịch vụ đang khởi động hoặc cơ sở dữ liệu chưa cập nhật (chitieu db migrate).",
+            "The service is starting or the database needs its migrations (chitieu db migrate).",
+        ),
+        ProblemType(
+            "timeout", 504, "Yêu cầu quá thời gian", "Request timeout",
+            "Một lần ghi vẫn có thể hoàn tất; gửi lại là an toàn vì giá trị trùng được bỏ qua.",
+            "A write may still complete; sending it again is safe, since identical values are ignored.",
+        ),
+        ProblemType(
+            "http-error", 400, "Lỗi HTTP", "HTTP error",
+            "Yêu cầu không được chấp nhận; xem `status` và `detail`.",
+            "The request was refused; see `status` and `detail`.",
+        ),
+    ]
+}  # fmt: skip
+# The type of a problem raised without one: never about:blank.
+_TYPE_FOR_STATUS = {t.status: t.slug for t in reversed(PROBLEM_TYPES.values()) if t.slug != "http-error"}
 
 
 class Problem(Exception):
@@ -61,7 +177,8 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extensions: Any,
 ) -> JSONResponse:
-    body: dict[str, Any] = {"type": f"/problems/{slug}" if slug else "about:blank", "title": title, "status": status}
+    slug = slug or _TYPE_FOR_STATUS.get(status, "http-error")
+    body: dict[str, Any] = {"type": f"/problems/{slug}", "title": title, "status": status}
     if detail:
         body["detail"] = detail
     body["instance"] = instance
@@ -147,8 +264,29 @@ def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+def problem_page(problem_type: ProblemType) -> str:
+    """The short page a problem's `type` URI leads to, Vietnamese first, English beside."""
+    t = {name: html.escape(str(value)) for name, value in vars(problem_type).items()}
+    return (
+        '<!doctype html>\n<html lang="vi"><head><meta charset="utf-8">'
+        f"<title>{t['title_vi']} ({t['title_en']})</title></head><body>\n"
+        f"<h1>{t['title_vi']}</h1>\n<p><i>{t['title_en']}</i> — HTTP {t['status']}</p>\n"
+        f'<p>{t["what_to_do_vi"]}</p>\n<p lang="en"><i>{t["what_to_do_en"]}</i></p>\n'
+        "<p>Mọi lỗi là RFC 9457 problem details (<code>application/problem+json</code>): "
+        "<code>type</code>, <code>title</code>, <code>status</code>, <code>detail</code>.</p>\n</body></html>\n"
+    )
+
+
 def install(app: FastAPI) -> None:
-    """Make every error the app raises, ours or the framework's, a problem+json response."""
+    """Make every error the app raises, ours or the framework's, a problem+json response; serve the page of each
+    problem type at its `type` URI."""
+
+    @app.get("/problems/{slug}", include_in_schema=False, response_class=HTMLResponse)
+    async def _problem_type(slug: str) -> HTMLResponse:
+        problem_type = PROBLEM_TYPES.get(slug)
+        if problem_type is None:
+            raise Problem(404, "Không có loại lỗi này (no such problem type)", f"No problem type {slug[:80]!r}.")
+        return HTMLResponse(problem_page(problem_type))
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, problem: Problem) -> JSONResponse:
@@ -166,7 +304,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Không tìm thấy (not found)", 405: "Phương thức không được phép (method not allowed)"}
+        titles = {
+            400: "Không đọc được dữ liệu (unreadable body)",
+            404: "Không tìm thấy (not found)",
+            405: "Phương thức không được phép (method not allowed)",
+        }
         return Problem(
             error.status_code,
             titles.get(error.status_code, str(error.detail)),
@@ -204,6 +346,13 @@ def install(app: FastAPI) -> None:
     async def _ours(request: Request, error: ChitieuError) -> JSONResponse:
         log.error("%s: %s", type(error).__name__, error)
         return Problem(503, "Dịch vụ chưa sẵn sàng (service not ready)", str(error), slug="not-ready").response(request)
+
+    @app.exception_handler(RecursionError)
+    async def _too_deep(request: Request, error: RecursionError) -> JSONResponse:
+        # Only a request nested beyond reason recurses this deep (JSON parsed or validated level by level).
+        return Problem(400, "Dữ liệu lồng nhau quá sâu (body nested too deeply)", slug="unreadable-body").response(
+            request
+        )
 
     @app.exception_handler(ClientDisconnect)
     async def _gone(request: Request, error: ClientDisconnect) -> JSONResponse:

@@ -26,7 +26,23 @@ class PeriodError(ValueError):
     pass
 
 
-_PERIOD = re.compile(r"^(\d{4})(?:-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$")
+# The years a period, a target or a date in a request may name. Wide enough for every baseline and target of the
+# documents; narrow enough that a period's neighbours and its bounds are always valid dates ("0000" and "9999" are
+# typing slips, not years).
+FIRST_YEAR = 1900
+LAST_YEAR = 2100
+
+
+def check_year(year: int, text: object) -> int:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PeriodError(
+            f"năm {year} của {text!r} nằm ngoài {FIRST_YEAR}-{LAST_YEAR} "
+            f"(year {year} in {text!r} is outside {FIRST_YEAR}-{LAST_YEAR})"
+        )
+    return year
+
+
+_PERIOD = re.compile(r"([0-9]{4})(?:-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?")  # ASCII digits: "\d" takes "٢٠٢٤" too
 
 
 @total_ordering
@@ -40,10 +56,13 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> "Period":
-        match = _PERIOD.match(text.strip())
+        match = _PERIOD.fullmatch(text.strip())
         if not match:
-            raise PeriodError(f"{text!r} is not a period (expected 2024, 2024-H1, 2024-Q2 or 2024-06)")
-        year, part = int(match.group(1)), match.group(2)
+            raise PeriodError(
+                f"kỳ {text!r} không hợp lệ, cần dạng 2024, 2024-H1, 2024-Q2 hoặc 2024-06 "
+                "(period must look like 2024, 2024-H1, 2024-Q2 or 2024-06)"
+            )
+        year, part = check_year(int(match.group(1)), text), match.group(2)
         if part is None:
             return cls(year, Frequency.year)
         if part[0] == "H":
@@ -118,13 +137,15 @@ class Span:
     @classmethod
     def parse(cls, text: str | int) -> "Span":
         text = str(text).strip()
-        match = re.match(r"^(\d{4})(?:\s*-\s*(\d{4}))?$", text)
+        match = re.fullmatch(r"([0-9]{4})(?:\s*-\s*([0-9]{4}))?", text)
         if not match:
-            raise PeriodError(f"{text!r} is not a year or a span of years such as 2021-2030")
-        first = int(match.group(1))
-        last = int(match.group(2) or first)
+            raise PeriodError(
+                f"{text!r} không phải năm hay giai đoạn (not a year or a span of years such as 2021-2030)"
+            )
+        first = check_year(int(match.group(1)), text)
+        last = check_year(int(match.group(2) or first), text)
         if last < first:
-            raise PeriodError(f"span {text!r} ends before it starts")
+            raise PeriodError(f"giai đoạn {text!r} kết thúc trước khi bắt đầu (span ends before it starts)")
         return cls(first, last)
 
     def __str__(self) -> str:

@@ -11,6 +11,8 @@ from ingest.errors import ChitieuError
 
 CSV_COLUMNS = ("indicator", "region", "period", "value", "status", "note")
 REQUIRED_COLUMNS = ("indicator", "region", "period", "value")
+# A cell longer than this is refused as a row error (a note holds at most 1,000 characters).
+MAX_CSV_CELL = 100_000
 
 Row = tuple[int, Mapping[str, object]]
 
@@ -38,6 +40,8 @@ def read_json(body: bytes) -> JsonBatch:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise InputError(f"nội dung không phải JSON hợp lệ (body is not valid JSON: {error})") from None
+    except RecursionError:
+        raise InputError("JSON lồng nhau quá sâu (JSON nested too deeply)") from None
     if not isinstance(document, dict) or not isinstance(document.get("observations"), list):
         raise InputError('cần một đối tượng {"observations": [...]} (expected an object with an observations list)')
     dry_run = document.get("dry_run", False)
@@ -47,36 +51,128 @@ def read_json(body: bytes) -> JsonBatch:
 
 
 def read_csv(body: bytes) -> Iterator[Row]:
-    """Rows numbered as a spreadsheet shows them (the header is row 1). UTF-8 with or without BOM; `,` or `;`."""
+    """Records numbered as a spreadsheet shows them (the header is row 1; a cell may span lines). UTF-8 with or without
+    BOM; `,` or `;`. The quoting is read strictly: a record with an unclosed quote or the wrong number of cells is a
+    row error, and reading goes on at the line after the one where that record began, so that a stray quote never
+    swallows the rows after it."""
     text = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8-sig", newline="")
     try:
         header_line = text.readline()
     except UnicodeDecodeError:
-        raise InputError("tệp CSV phải mã hoá UTF-8 (CSV must be UTF-8)") from None
+        raise _not_utf8(body) from None
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    header = [name.strip().lower() for name in next(csv.reader([header_line], delimiter=delimiter), [])]
+    try:
+        cells = next(csv.reader([header_line], delimiter=delimiter, strict=True), [])
+    except csv.Error as error:
+        raise InputError(f"dòng tiêu đề CSV sai cú pháp (malformed CSV header: {error})") from None
+    header = [name.strip().lower() for name in cells]
+    _check_header(header)
+    return _csv_rows(text, body, header, delimiter)
+
+
+def _check_header(header: list[str]) -> None:
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise InputError(
             f"thiếu cột {', '.join(missing)} (missing CSV columns; expected header {','.join(CSV_COLUMNS)})"
         )
-    unknown = [name for name in header if name not in CSV_COLUMNS]
+    unknown = [repr(name[:40]) for name in header if name not in CSV_COLUMNS]
     if unknown:
-        raise InputError(f"cột không xác định: {', '.join(unknown)} (unknown CSV columns)")
-    return _csv_rows(text, header, delimiter)
+        raise InputError(
+            f"cột không xác định: {', '.join(unknown)} (unknown CSV columns; expected {','.join(CSV_COLUMNS)})"
+        )
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise InputError(f"cột lặp lại: {', '.join(repeated)} (duplicate CSV columns)")
 
 
-def _csv_rows(text: io.TextIOWrapper, header: list[str], delimiter: str) -> Iterator[Row]:
-    reader = csv.reader(text, delimiter=delimiter)
+class _Lines:
+    """The physical lines fed to csv.reader, keeping those of the record being read so that they can be fed again."""
+
+    def __init__(self, source: io.TextIOWrapper) -> None:
+        self.source = source
+        self.record: list[str] = []  # the lines of the current record
+        self.again: list[str] = []  # lines to feed again, last first
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = self.again.pop() if self.again else next(self.source)
+        self.record.append(line)
+        return line
+
+    def start_record(self) -> None:
+        self.record.clear()
+
+    def feed_again_after_first_line(self) -> None:
+        """The record was malformed: read on from the line after the one it began on."""
+        self.again.extend(reversed(self.record[1:]))
+        self.record.clear()
+
+
+def _csv_rows(text: io.TextIOWrapper, body: bytes, header: list[str], delimiter: str) -> Iterator[Row]:
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    number = 1  # the header
+    while True:
+        number += 1
+        lines.start_record()
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            raise _not_utf8(body) from None
+        except csv.Error as error:
+            lines.feed_again_after_first_line()
+            reader = csv.reader(lines, delimiter=delimiter, strict=True)
+            yield number, {"__malformed__": _quoting_message(error)}
+            continue
+        if not any(cell.strip() for cell in values):
+            continue
+        problem = _record_problem(values, lines.record, header, delimiter)
+        if problem:
+            lines.feed_again_after_first_line()
+            yield number, {"__malformed__": problem}
+            continue
+        yield number, dict(zip(header, values, strict=True))
+
+
+def _record_problem(values: list[str], record_lines: list[str], header: list[str], delimiter: str) -> str | None:
+    if len(values) != len(header):
+        return (
+            f"dòng có {len(values)} ô nhưng tiêu đề có {len(header)} cột "
+            f"(the record has {len(values)} cells, the header {len(header)} columns)"
+        )
+    if any(len(cell) > MAX_CSV_CELL for cell in values):
+        return f"ô dài quá {MAX_CSV_CELL} ký tự (a cell is longer than {MAX_CSV_CELL} characters)"
+    # A quoted cell may hold line breaks, but a continuation line that has a whole record's separators is more
+    # likely the next record swallowed by a quote left open than a note.
+    if any(line.count(delimiter) >= len(header) - 1 for line in record_lines[1:]):
+        return (
+            "dấu ngoặc kép chưa đóng nuốt cả dòng sau (a quote left open runs into the next line, which looks like a "
+            "record of its own)"
+        )
+    return None
+
+
+def _quoting_message(error: csv.Error) -> str:
+    detail = str(error)
+    if "unexpected end of data" in detail:
+        detail = "a quote is never closed"
+    elif "field larger than field limit" in detail:
+        detail = "a cell is too long"
+    return f"dòng sai cú pháp CSV: dấu ngoặc kép chưa đóng hoặc đặt sai (malformed CSV record: {detail})"
+
+
+def _not_utf8(body: bytes) -> InputError:
     try:
-        for values in reader:
-            if not any(cell.strip() for cell in values):
-                continue
-            row: dict[str, object] = dict(zip(header, values, strict=False))
-            if len(values) > len(header):
-                row["__extra__"] = values[len(header) :]
-            yield reader.line_num + 1, row  # the header was line 1
-    except UnicodeDecodeError:
-        raise InputError("tệp CSV phải mã hoá UTF-8 (CSV must be UTF-8)") from None
-    except csv.Error as error:
-        raise InputError(f"CSV lỗi ở dòng {reader.line_num + 1} (malformed CSV: {error})") from None
+        body.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = body[: error.start].count(b"\n") + 1
+        return InputError(
+            f"tệp CSV phải mã hoá UTF-8: byte 0x{body[error.start]:02x} ở dòng {line} "
+            f"(CSV must be UTF-8: byte 0x{body[error.start]:02x} on line {line}, offset {error.start})"
+        )
+    return InputError("tệp CSV phải mã hoá UTF-8 (CSV must be UTF-8)")

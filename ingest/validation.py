@@ -15,14 +15,14 @@ from typing import NamedTuple
 from indicators.catalogue import Catalogue
 from indicators.clock import period_bounds
 from indicators.model import Indicator
-from indicators.numbers import NumberFormat, NumberFormatError, is_ambiguous, parse_number
+from indicators.numbers import NumberFormat, NumberFormatError, format_vi_exact, is_ambiguous, parse_number
 from indicators.periods import Frequency, Period, PeriodError
 from indicators.units import UNITS
 from ingest.keys import ApiKey
 
 MAX_NOTE_LENGTH = 1000
 FIELDS = ("indicator", "region", "period", "value", "status", "note")
-_KNOWN_FIELDS = frozenset((*FIELDS, "__extra__"))  # __extra__: the cells of a CSV row beyond its header
+_KNOWN_FIELDS = frozenset(FIELDS)
 # Control characters other than tab and line breaks, and lone UTF-16 surrogates (a JSON "\ud800" decodes to one; no
 # database text can hold it).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -135,12 +135,22 @@ class RowValidator:
 
         if "__not_an_object__" in raw:
             return [RowError(row, "", "mỗi dòng phải là một đối tượng JSON (each observation must be an object)")]
-        if "__extra__" in raw:
-            fail("", "dòng có nhiều ô hơn tiêu đề (more cells than header columns)")
+        if "__malformed__" in raw:  # a CSV record with the wrong number of cells or broken quoting
+            return [RowError(row, "", str(raw["__malformed__"]))]
         if not _KNOWN_FIELDS.issuperset(raw):
             for name in raw:
                 if name not in _KNOWN_FIELDS:
                     fail(str(name)[:40], "trường không xác định (unknown field)")
+
+        nested = [name for name in FIELDS if isinstance(raw.get(name), dict | list)]
+        if nested:
+            return [
+                *errors,
+                *(
+                    RowError(row, name, "phải là chuỗi hoặc số (must be text or a number, not an object)")
+                    for name in nested
+                ),
+            ]
 
         indicator_code = _text(raw.get("indicator"))
         region_code = _text(raw.get("region"))
@@ -204,8 +214,8 @@ class RowValidator:
             fail("period", "thiếu kỳ báo cáo (period is required: 2024, 2024-H1, 2024-Q2, 2024-06)")
             return None
         parsed = _parse_period(text)
-        if parsed is None:
-            fail("period", f"kỳ {text[:40]!r} không hợp lệ (period must look like 2024, 2024-H1, 2024-Q2, 2024-06)")
+        if isinstance(parsed, str):
+            fail("period", parsed)
             return None
         if indicator is None:
             return parsed
@@ -245,7 +255,11 @@ class RowValidator:
                 fail("value", str(error))
                 return None
         elif isinstance(raw, int | float):
-            value = float(raw)
+            try:
+                value = float(raw)
+            except OverflowError:  # a JSON integer of hundreds of digits
+                fail("value", f"số quá lớn ({len(str(raw))} chữ số) (number too large)")
+                return None
         else:
             fail("value", "giá trị phải là số (value must be a number)")
             return None
@@ -256,24 +270,37 @@ class RowValidator:
             return value
         unit = UNITS[indicator.unit]
         if unit.bounded and not 0 <= value <= 100:
-            fail("value", f"tỷ lệ {value:g}% nằm ngoài 0-100 (percentage outside 0-100)")
+            fail("value", f"tỷ lệ {_as_sent(raw, value)}% nằm ngoài 0-100 (percentage outside 0-100)")
         elif unit.counts and (value < 0 or not value.is_integer()):
-            fail("value", f"số đếm phải là số nguyên không âm, nhận {value:g} (counts are whole and not negative)")
+            fail(
+                "value",
+                f"số đếm phải là số nguyên không âm, nhận {_as_sent(raw, value)} (counts are whole and not negative)",
+            )
         elif value < 0 and not unit.may_be_negative:
-            fail("value", f"giá trị âm {value:g} không hợp lệ với đơn vị {unit.symbol_vi} (negative value)")
+            fail(
+                "value", f"giá trị âm {_as_sent(raw, value)} không hợp lệ với đơn vị {unit.symbol_vi} (negative value)"
+            )
         else:
             return value
         return None
 
 
 @lru_cache(maxsize=65536)
-def _parse_period(text: str) -> ParsedPeriod | None:
-    """Each period text of a batch parsed once (keyed by the text: rows repeat a few periods many times)."""
+def _parse_period(text: str) -> ParsedPeriod | str:
+    """Each period text of a batch parsed once (keyed by the text: rows repeat a few periods many times); the
+    message when it is not a period."""
+    if len(text) > 40:
+        return "kỳ quá dài (period too long: it must look like 2024, 2024-H1, 2024-Q2 or 2024-06)"
     try:
         period = Period.parse(text)
-    except PeriodError:
-        return None
+    except PeriodError as error:
+        return str(error)
     return ParsedPeriod(period, str(period), period_bounds(period)[0])
+
+
+def _as_sent(raw: object, value: float) -> str:
+    """The value as the office wrote it: a CSV cell as is, a JSON number the Vietnamese way (100.0001 -> 100,0001)."""
+    return raw.strip()[:40] if isinstance(raw, str) else format_vi_exact(value)
 
 
 def _text(value: object) -> str | None:

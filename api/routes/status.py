@@ -53,7 +53,9 @@ def get_status(
 ) -> dict[str, Any]:
     day = as_of or vietnam_today()
     if programme is not None and programme not in catalogue.programmes:
-        raise Problem(404, "Không tìm thấy chương trình (programme not found)", f"No programme {programme!r}.")
+        raise Problem(
+            404, "Không tìm thấy chương trình (programme not found)", f"No programme {programme!r}.", slug="not-found"
+        )
     with pool.connection() as conn:
         board = compute_board(
             conn, catalogue, day, programme=programme, region=region, grace_days=settings.report_grace_days
@@ -73,7 +75,7 @@ def get_series(
     indicator = find_indicator(catalogue, code)
     region = region or catalogue.regions_of(indicator)[0]
     if region not in catalogue.regions:
-        raise Problem(404, "Không tìm thấy địa bàn (region not found)", f"No region {region!r}.")
+        raise Problem(404, "Không tìm thấy địa bàn (region not found)", f"No region {region!r}.", slug="not-found")
     with pool.connection() as conn:
         points = indicator_series(conn, catalogue, indicator, region, as_of or vietnam_today())
     return {
@@ -115,7 +117,12 @@ def post_task_report(
         raise Problem(404, "Không tìm thấy nhiệm vụ (task not found)", f"No task {code!r}.", slug="not-found")
     province = catalogue.programmes[task.programme].province
     if not key.may_write(task.programme, [province]):
-        raise Problem(403, "Ngoài phạm vi được giao (out of scope)", f"Key {key.id} may not report on {code}.")
+        raise Problem(
+            403,
+            "Ngoài phạm vi được giao (out of scope)",
+            f"Khóa {key.id} không được báo cáo nhiệm vụ {code} (key {key.id} may not report on {code}).",
+            slug="out-of-scope",
+        )
     if report.note and any(ord(c) < 32 and c not in "\n\t" for c in report.note):
         raise Problem(422, "Ghi chú có ký tự điều khiển (control characters in note)", slug="invalid-request")
     with pool.connection() as conn:
