@@ -10,7 +10,7 @@ from psycopg_pool import ConnectionPool
 
 from api import auth, limits, problems
 from api.refresher import SnapshotRefresher
-from api.routes import alerts, catalogue, health, metrics, observations, status
+from api.routes import alerts, catalogue, health, metrics, observations, reports, status
 from api.settings import Settings, get_settings
 from ingest.catalogue_store import CatalogueCache
 from ingest.database import DatabaseServer, connect
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(status.router)
     app.include_router(metrics.router)
     app.include_router(alerts.router)
+    app.include_router(reports.router)
     _document_errors_and_limits(app, settings)
     return app
 

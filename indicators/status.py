@@ -273,7 +273,14 @@ def _next_period(period: Period) -> Period:
     return period.next()
 
 
-def _report_overdue(plan: IndicatorPlan, series: Sequence[Observation], as_of: date, grace_days: int) -> bool:
+def report_due(
+    indicator: Indicator, series: Sequence[Observation], grace_days: int = DEFAULT_GRACE_DAYS
+) -> tuple[Period, date] | None:
+    """The period whose report comes next and the day after which it is overdue (None: nothing more is due)."""
+    return _report_due(plan_for(indicator), series, grace_days)
+
+
+def _report_due(plan: IndicatorPlan, series: Sequence[Observation], grace_days: int) -> tuple[Period, date] | None:
     """The next report is due at the end of the period after the last value, plus the grace days.
 
     Nothing is due after the final target year. With no value at all, the first report is due at the end of the
@@ -282,10 +289,15 @@ def _report_overdue(plan: IndicatorPlan, series: Sequence[Observation], as_of: d
     if series:
         due_period = _next_period(series[-1].period)
         if due_period.year > plan.final_year:
-            return False
+            return None
     else:
         due_period = Period(plan.first_year, plan.frequency, 1)
-    return as_of > period_facts(due_period).end + timedelta(days=grace_days)
+    return due_period, period_facts(due_period).end + timedelta(days=grace_days)
+
+
+def _report_overdue(plan: IndicatorPlan, series: Sequence[Observation], as_of: date, grace_days: int) -> bool:
+    due = _report_due(plan, series, grace_days)
+    return due is not None and as_of > due[1]
 
 
 def _baseline_value(plan: IndicatorPlan, series: Sequence[Observation]) -> float | None:

@@ -17,6 +17,11 @@ class Unit:
     counts: bool = False
     may_be_negative: bool = False
 
+    @property
+    def decimals(self) -> int:
+        """The most decimals a value is shown with (reports, dashboards): counts are whole."""
+        return 0 if self.counts else 2
+
 
 UNITS: dict[str, Unit] = {
     unit.code: unit

@@ -6,7 +6,7 @@ indicator_status (and the target path into indicator_path) for SQL readers such 
 
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -14,7 +14,7 @@ import psycopg
 from psycopg import sql
 
 from indicators.catalogue import Catalogue
-from indicators.clock import period_bounds
+from indicators.clock import end_of_day, period_bounds
 from indicators.model import Indicator
 from indicators.periods import Period
 from indicators.status import (
@@ -41,8 +41,8 @@ def _order(period: Period) -> tuple[date, int]:
 
 
 def cutoff_for(as_of: date) -> datetime:
-    """Revisions stored after the end of `as_of` (UTC) are not visible as of that date."""
-    return datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
+    """Periods starting after the end of `as_of` (in Vietnam) cannot have ended by then."""
+    return end_of_day(as_of)
 
 
 def read_series(
@@ -51,11 +51,16 @@ def read_series(
     indicators: Sequence[str] | None = None,
     region: str | None = None,
     pairs: Collection[SeriesKey] | None = None,
+    known_at: date | None = None,
 ) -> dict[SeriesKey, list[Observation]]:
     """The latest revision of every period ending by the date, of every series (or of the indicators, the region,
-    the (indicator, region) pairs): one query, each series sorted by period."""
+    the (indicator, region) pairs): one query, each series sorted by period. With `known_at`, only the revisions
+    recorded by the end of that day (in Vietnam): what was known then."""
     conditions = ["period_start < %(cutoff)s"]
     params: dict[str, Any] = {"cutoff": cutoff_for(as_of)}
+    if known_at is not None:
+        conditions.append("recorded_at < %(known_at)s")
+        params["known_at"] = end_of_day(known_at)
     if indicators is not None:
         conditions.append("indicator = ANY(%(indicators)s)")
         params["indicators"] = list(indicators)
@@ -112,12 +117,31 @@ def compute_board(
     programme: str | None = None,
     region: str | None = None,
     grace_days: int = DEFAULT_GRACE_DAYS,
+    known_at: date | None = None,
 ) -> list[Evaluation]:
+    """The board as of a date (periods ended by then, latest revisions), or as known at a day (revisions recorded
+    by its end)."""
+    return board_with_series(
+        conn, catalogue, as_of, programme=programme, region=region, grace_days=grace_days, known_at=known_at
+    )[0]
+
+
+def board_with_series(
+    conn: psycopg.Connection[Any],
+    catalogue: Catalogue,
+    as_of: date,
+    *,
+    programme: str | None = None,
+    region: str | None = None,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+    known_at: date | None = None,
+) -> tuple[list[Evaluation], dict[SeriesKey, list[Observation]]]:
+    """The board (as `compute_board`) and the series it was judged from, for readers that also draw them."""
     codes = None
     if programme is not None:
         codes = [code for code, indicator in catalogue.indicators.items() if indicator.programme == programme]
-    series = read_series(conn, as_of, codes, region)
-    return evaluate_board(board_items(catalogue, series, programme, region), as_of, grace_days)
+    series = read_series(conn, as_of, codes, region, known_at=known_at)
+    return evaluate_board(board_items(catalogue, series, programme, region), as_of, grace_days), series
 
 
 def refresh_snapshot(
