@@ -545,6 +545,15 @@ def task_tracker() -> GeneratedDashboard:
                 height=14,
             )
         )
+        .with_panel(
+            table_panel(
+                parts,
+                "Quy mô công trình, dự án",
+                "Physical specifications printed for tasks and projects: road lengths and lanes, plant capacities.",
+                q.TASK_ATTRIBUTES,
+                height=10,
+            )
+        )
     )
     return finish(TASKS_UID, builder, parts)
 

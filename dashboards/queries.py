@@ -703,6 +703,37 @@ ORDER BY ts.overdue DESC, ts.due NULLS LAST, ts.programme, ts.section, ts.code
     )
 
 
+def vi_number(expression: str) -> str:
+    """A number as text the Vietnamese way, whatever the server's locale: 2000 -> '2.000', 13.8 -> '13,8'."""
+    return f"rtrim(translate(to_char({expression}, 'FM999,999,999,990.99999'), ',.', '.,'), ',')"
+
+
+TASK_ATTRIBUTE_COLUMNS = (
+    "Mục",
+    "Nhiệm vụ, dự án",
+    "Thông số",
+    "Quy mô",
+    "Trích văn bản",
+    "ma_nhiem_vu",
+)
+
+# The physical specifications printed for tasks and project rows (migration 0008), in catalogue order.
+TASK_ATTRIBUTES = table(
+    f"""
+SELECT t.section AS "Mục", t.title_vi AS "Nhiệm vụ, dự án", a.name_vi AS "Thông số",
+       CASE WHEN a.approximate THEN 'khoảng ' ELSE '' END || {vi_number("a.value")} || ' '
+           || coalesce(u.symbol_vi, a.unit) AS "Quy mô",
+       a.quote AS "Trích văn bản", t.code AS ma_nhiem_vu
+FROM task_attributes a
+JOIN tasks t ON t.code = a.task
+LEFT JOIN {UNITS_TABLE} ON u.code = a.unit
+WHERE t.archived_at IS NULL{TASK_FILTERS}
+ORDER BY t.programme, t.section, t.code, a.ordinal
+""",
+    *TASK_ATTRIBUTE_COLUMNS,
+)
+
+
 # --- Data timeliness (variable programme, several values). --------------------------------------------------------
 
 TIMELINESS_OVERDUE = table(

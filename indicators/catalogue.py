@@ -56,6 +56,15 @@ class Catalogue:
     def regions_of(self, indicator: Indicator) -> list[str]:
         return indicator.regions or [self.province_of(indicator)]
 
+    def region_chain(self, code: str) -> list[str]:
+        """The region and the regions it lies in, nearest first (an unknown code: itself alone)."""
+        chain = [code]
+        parent = self.regions[code].parent if code in self.regions else None
+        while parent and parent not in chain:
+            chain.append(parent)
+            parent = self.regions[parent].parent if parent in self.regions else None
+        return chain
+
 
 def catalogue_files(path: Path) -> list[Path]:
     return sorted(path.glob("*.yaml")) if path.is_dir() else [path]
@@ -209,6 +218,12 @@ def _check_references(catalogue: Catalogue, raws: dict[str, tuple[Path, Commente
                     yield issue(programme.id, ("tasks", index, key), f"unknown agency {agency!r}")
         if task.due and not (programme.start_year - 1 <= task.due.year <= programme.end_year):
             yield issue(programme.id, ("tasks", index, "due"), f"due {task.due} is outside the programme period")
+        for a, attribute in enumerate(task.attributes):
+            if not quote_contains(attribute.quote, attribute.value):
+                yield issue(
+                    programme.id, ("tasks", index, "attributes", a, "value"),
+                    f"{format_vi(attribute.value)} does not appear in the quote",
+                )  # fmt: skip
 
 
 def quote_contains(quote: str, value: float) -> bool:

@@ -178,8 +178,11 @@ class Target(Model):
 
 class Baseline(Model):
     period: PeriodField
-    value: Number | None = None  # None: taken from the observation for that period
+    value: Number | None = None  # None: taken from the observation for that period (unless `assigned`)
     quote: str | None = None
+    # A figure set from outside the series, such as the revenue "chỉ tiêu Trung ương giao": the office enters it
+    # in `value` once it is known. It is never read from the observations (the period's own value is the actual).
+    assigned: bool = False
 
 
 class Milestone(Model):
@@ -230,9 +233,7 @@ class Indicator(Model):
     @field_validator("unit")
     @classmethod
     def _unit_is_known(cls, unit: str) -> str:
-        if unit not in UNITS:
-            raise ValueError(f"unknown unit {unit!r}; known units: {', '.join(sorted(UNITS))}")
-        return unit
+        return _known_unit(unit)
 
     @property
     def path_kind(self) -> PathKind:
@@ -266,6 +267,29 @@ def default_path_kind(indicator: Indicator) -> PathKind:
     return PathKind.constant
 
 
+class Attribute(Model):
+    """A physical specification printed for a task or a project row: a road's length, its lanes, a plant's MW."""
+
+    name_vi: str  # what is measured, naming the work: "Chiều dài Quốc lộ 15D đoạn cảng Mỹ Thủy - Quốc lộ 1"
+    name_en: str
+    value: Number
+    unit: str
+    quote: str = Field(min_length=3)  # the printed words; the value must appear in them
+    approximate: bool = False  # "khoảng", "dự kiến"
+    note: str | None = None
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_is_known(cls, unit: str) -> str:
+        return _known_unit(unit)
+
+
+def _known_unit(unit: str) -> str:
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r}; known units: {', '.join(sorted(UNITS))}")
+    return unit
+
+
 class TaskState(StrEnum):
     not_started = "not_started"
     in_progress = "in_progress"
@@ -287,6 +311,7 @@ class Task(Model):
     until_event: str | None = None  # "đến Đại hội Đảng bộ tỉnh lần thứ XVIII"
     kind: str = "task"  # "task" or "project" (a row of a danh mục)
     supervisor_text: str | None = None  # "Phân công chỉ đạo" column of a danh mục
+    attributes: list[Attribute] = []  # physical specifications printed for it (project rows of a danh mục)
     note: str | None = None
 
     @model_validator(mode="after")

@@ -291,7 +291,7 @@ def compile_plan(indicator: Indicator) -> IndicatorPlan:
     profile = indicator.path.seasonal_profile if indicator.path is not None else None
 
     baseline_periods: frozenset[Period] = frozenset()
-    if baseline is not None:
+    if baseline is not None and not baseline.assigned:  # an assigned figure is entered, never observed
         baseline_periods = frozenset({baseline.period})
         if baseline.period.frequency is Frequency.year:
             baseline_periods |= {year_end_period(baseline.period.year, indicator.frequency)}

@@ -241,10 +241,24 @@ def _load_tasks(conn: psycopg.Connection[Any], catalogue: Catalogue, version: in
                 task.until_event, task.kind, task.supervisor_text, json.dumps(_dump(task)), version,
             ],
         )  # fmt: skip
+        _load_task_attributes(conn, task)
     conn.execute(
         "UPDATE tasks SET archived_at = now() WHERE archived_at IS NULL AND NOT (code = ANY(%s))",
         [list(catalogue.tasks)],
     )
+
+
+def _load_task_attributes(conn: psycopg.Connection[Any], task: Task) -> None:
+    conn.execute("DELETE FROM task_attributes WHERE task = %s", [task.code])
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO task_attributes (task, ordinal, name_vi, name_en, value, unit, approximate, quote, note)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (task.code, ordinal, a.name_vi, a.name_en, a.value, a.unit, a.approximate, a.quote, a.note)
+                for ordinal, a in enumerate(task.attributes)
+            ],
+        )
 
 
 def read_catalogue(conn: psycopg.Connection[Any]) -> Catalogue:

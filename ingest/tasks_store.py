@@ -27,6 +27,7 @@ class TaskRow:
     percent_done: float | None
     reported_on: date | None
     overdue: bool
+    attributes: list[dict[str, Any]]  # physical specifications (task_attributes), in catalogue order
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,10 @@ def list_tasks(
             " t.time_frame, t.due, t.review_every, t.until_event, t.kind, t.supervisor_text,"
             " r.state, r.percent_done, r.reported_on,"
             " (t.due IS NOT NULL AND t.due < %(as_of)s AND coalesce(r.state, '') NOT IN ('done', 'cancelled'))"
-            "   AS overdue"
+            "   AS overdue,"
+            " coalesce((SELECT jsonb_agg(jsonb_build_object('name_vi', a.name_vi, 'name_en', a.name_en,"
+            "   'value', a.value, 'unit', a.unit, 'approximate', a.approximate, 'quote', a.quote, 'note', a.note)"
+            "   ORDER BY a.ordinal) FROM task_attributes a WHERE a.task = t.code), '[]'::jsonb) AS attributes"
             " FROM tasks t LEFT JOIN LATERAL ("
             "   SELECT state, percent_done, reported_on FROM task_reports"
             "   WHERE task = t.code AND reported_on <= %(as_of)s ORDER BY reported_on DESC, id DESC LIMIT 1"

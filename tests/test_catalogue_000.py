@@ -78,7 +78,8 @@ def test_counts(catalogue: CatalogueFile) -> None:
     assert len(catalogue.tasks) == 15
     # The annex (danh mục) has a heading but no rows in the document: no project is catalogued.
     assert [task for task in catalogue.tasks if task.kind == "project"] == []
-    assert len(catalogue.indicators) == 1
+    # Double-digit growth, and the PCI improvement kept as qualitative.
+    assert [indicator.code for indicator in catalogue.indicators] == [f"{PROGRAMME}.grdp_growth", f"{PROGRAMME}.pci"]
 
 
 def test_sections_are_unique_and_in_document_order(catalogue: CatalogueFile) -> None:
@@ -134,7 +135,7 @@ def test_shared_blocks_name_the_sub_items_they_cover(by_section: dict[str, Task]
 
 
 def test_growth_target(catalogue: CatalogueFile) -> None:
-    (indicator,) = catalogue.indicators
+    indicator = catalogue.indicators[0]
     assert indicator.code == f"{PROGRAMME}.grdp_growth"
     assert indicator.measure is Measure.growth_rate
     assert indicator.unit == "percent_change"
@@ -147,6 +148,18 @@ def test_growth_target(catalogue: CatalogueFile) -> None:
     # "2 con số" prints no number: the 10 is derived and must say so.
     assert target.derived
     assert "2 con số" in target.quote
+
+
+def test_the_numberless_pci_target_is_kept_as_qualitative(catalogue: CatalogueFile) -> None:
+    # B.I.1: "nâng cao chỉ số năng lực cạnh tranh cấp tỉnh (PCI)", no score or rank printed.
+    pci = catalogue.indicators[1]
+    assert pci.code == f"{PROGRAMME}.pci"
+    assert pci.owner == UBND_PARTY
+    (target,) = pci.targets
+    assert target.kind is TargetKind.qualitative
+    assert (target.period.first_year, target.period.last_year) == (2026, 2030)
+    assert target.reason and "no score, rank" in target.reason
+    assert target.quote.endswith("nâng cao chỉ số năng lực cạnh tranh cấp tỉnh (PCI)")
 
 
 def test_due_dates_fit_the_programme_period(catalogue: CatalogueFile) -> None:

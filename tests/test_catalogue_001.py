@@ -3,15 +3,20 @@
 Expected values are copied by hand from the source document; the test never reads the document itself.
 """
 
+import shutil
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+import httpx
+import psycopg
 import pytest
 from ruamel.yaml import YAML
 
+from indicators.catalogue import validate
 from indicators.model import CatalogueFile, Direction, Indicator, TargetKind, Task
 from indicators.periods import Frequency
+from ingest.catalogue_store import load_catalogue_into
 
 CATALOGUE_PATH = Path(__file__).parents[1] / "indicators" / "catalogue" / "001_qtri-kh184.yaml"
 PROGRAMME = "qtri-kh184"
@@ -132,7 +137,7 @@ def test_counts(catalogue: CatalogueFile) -> None:
     assert len(catalogue.tasks) == 22
     assert len([task for task in catalogue.tasks if task.kind == "task"]) == 7
     assert len([task for task in catalogue.tasks if task.kind == "project"]) == 15
-    assert len(catalogue.indicators) == 3
+    assert len(catalogue.indicators) == 4
 
 
 def test_tasks_in_document_order(catalogue: CatalogueFile) -> None:
@@ -243,3 +248,126 @@ def test_every_referenced_agency_is_declared(catalogue: CatalogueFile) -> None:
     referenced |= {indicator.owner for indicator in catalogue.indicators if indicator.owner}
     assert referenced <= declared
     assert all(code.startswith("quang_tri.") for code in declared)
+
+
+def test_pci_top_30_is_kept_as_a_qualitative_rank_target(indicators: dict[str, Indicator]) -> None:
+    # Annex row DM.II.1: "tiệm cận PCI top 30 các tỉnh, thành phố có chất lượng của cả nước"
+    pci = indicators["pci_rank"]
+    assert pci.unit == "rank"
+    assert pci.direction is Direction.lower
+    assert pci.owner == UBND_PARTY_DELEGATION
+    (target,) = pci.targets
+    assert target.kind is TargetKind.qualitative
+    assert (target.period.first_year, target.period.last_year) == (2024, 2030)
+    assert "tiệm cận PCI top 30" in target.quote
+    assert target.reason and "tiệm cận" in target.reason
+
+
+# ------------------------------------------------------------------------- physical specifications (attributes)
+
+
+class ExpectedAttribute(NamedTuple):
+    task: str
+    value: float
+    unit: str
+    printed: str  # as the document prints it, within the quote
+    approximate: bool = False
+
+
+# Copied from II.3.2.4, the annex rows and footnote ¹ of II.3.2.5, in catalogue order.
+EXPECTED_ATTRIBUTES = [
+    ExpectedAttribute("ii.3.2.2", 4, "square_kilometres", "diện tích ban đầu (4km²)"),
+    ExpectedAttribute("dm.ii.6.giao_thong_dong_tay", 2, "roads", "02 tuyến đường kết nối sân bay"),
+    ExpectedAttribute("dm.ii.6.giao_thong_dong_tay", 13.8, "kilometres", "(dài 13,8km)"),
+    ExpectedAttribute("dm.ii.6.giao_thong_dong_tay", 4, "lanes", "(dài 13,8km) đạt quy mô 4 làn xe"),
+    ExpectedAttribute("dm.ii.6.giao_thong_dong_tay", 8, "kilometres", "(dài 8km)"),
+    ExpectedAttribute("dm.ii.6.giao_thong_dong_tay", 4, "lanes", "(dài 8km) đạt quy mô 4 làn xe"),
+    ExpectedAttribute("dm.ii.6.giao_thong_dong_tay", 34, "kilometres", "(34km) theo hình thức PPP"),
+    ExpectedAttribute("dm.ii.7", 2000, "megawatts", "khoảng 2.000MW", approximate=True),
+    ExpectedAttribute("dm.ii.7", 20, "megawatts", "nhà máy điện sinh khối 20MW Cam Lộ"),
+    ExpectedAttribute("dm.ii.7", 110, "kilovolts", "đường dây 110KV mạch kép"),
+    ExpectedAttribute("dm.ii.7", 1, "kilometres", "chiều dài 2x1km"),
+    ExpectedAttribute("dm.ii.7", 60, "megawatts", "nhà máy điện sinh khối 60MW Quảng Trị"),
+    ExpectedAttribute("dm.ii.7", 110, "kilovolts", "thanh cái 110KV trạm 220KV Đông Hà"),
+    ExpectedAttribute("dm.ii.7", 40, "megawatts", "Hùng Anh Quảng Trị 40MW"),
+    ExpectedAttribute("dm.ii.7", 10, "kilovolts", "thanh cái 10KV trạm 110 KV Vĩnh Linh"),
+    ExpectedAttribute("dm.ii.7", 9, "kilometres", "dài khoảng 9km", approximate=True),
+    ExpectedAttribute("dm.ii.7", 0.5, "kilometres", "có sẵn dài 0,5km"),
+    ExpectedAttribute("dm.ii.7", 220, "kilovolts", "đường dây 220KV Đông Hới – Đông Hà"),
+    ExpectedAttribute("dm.ii.7", 1.5, "megawatts", "điện mặt trời áp mái (1,5MW)"),
+    ExpectedAttribute("dm.ii.7", 1, "megawatts", "Cam Tuyên 1 tại xã Cam Tuyên, huyện Cam Lộ (1MW)"),
+    ExpectedAttribute("dm.ii.7", 1, "megawatts", "Cam Tuyên 2 (1MW)"),
+]
+
+
+def test_physical_specifications_are_attributes_of_their_rows(catalogue: CatalogueFile) -> None:
+    found = [
+        ExpectedAttribute(task.code.removeprefix(f"{PROGRAMME}."), a.value, a.unit, "", a.approximate)
+        for task in catalogue.tasks
+        for a in task.attributes
+    ]
+    assert [(e.task, e.value, e.unit, e.approximate) for e in found] == [
+        (e.task, e.value, e.unit, e.approximate) for e in EXPECTED_ATTRIBUTES
+    ]
+    attributes = [a for task in catalogue.tasks for a in task.attributes]
+    for expected, attribute in zip(EXPECTED_ATTRIBUTES, attributes, strict=True):
+        assert expected.printed in attribute.quote, (attribute.name_vi, attribute.quote)
+        assert attribute.name_vi and attribute.name_en
+
+
+def test_biomass_plants_add_up_to_the_biomass_target(
+    catalogue: CatalogueFile, indicators: dict[str, Indicator]
+) -> None:
+    # "Khoảng 123 MW điện sinh khối": 20 + 60 + 40 + 1,5 + 1 + 1 = 123,5.
+    energy = next(task for task in catalogue.tasks if task.code == f"{PROGRAMME}.dm.ii.7")
+    plants = [a.value for a in energy.attributes if a.unit == "megawatts" and "Lào" not in a.quote]
+    assert len(plants) == 6
+    assert sum(plants) == pytest.approx(123.5)
+    assert indicators["pdp8_added_capacity.biomass"].final_target.value == 123
+
+
+def test_an_attribute_must_be_printed_in_its_quote(tmp_path: Path) -> None:
+    copy = tmp_path / CATALOGUE_PATH.name
+    text = CATALOGUE_PATH.read_text(encoding="utf-8")
+    wrong = text.replace('value: "13,8"', 'value: "13,9"')
+    assert wrong != text
+    copy.write_text(wrong, encoding="utf-8")
+    issues = [str(issue) for issue in validate(tmp_path)]
+    assert len(issues) == 1
+    assert "dm.ii.6.giao_thong_dong_tay].attributes[1].value: 13,9 does not appear in the quote" in issues[0]
+    line = int(issues[0].split(":")[1])
+    assert 'value: "13,9"' in wrong.splitlines()[line - 1]
+
+
+def test_attributes_are_loaded_and_served_by_the_api(
+    conn: psycopg.Connection[Any], client: httpx.Client, tmp_path: Path
+) -> None:
+    expected_rows = len(EXPECTED_ATTRIBUTES)
+    count = "SELECT count(*) FROM task_attributes WHERE task LIKE 'qtri-kh184.%'"
+    assert conn.execute(count).fetchone() == (expected_rows,)
+    row = conn.execute(
+        "SELECT value, unit, approximate FROM task_attributes WHERE task = %s ORDER BY ordinal LIMIT 1 OFFSET 1",
+        [f"{PROGRAMME}.dm.ii.6.giao_thong_dong_tay"],
+    ).fetchone()
+    assert row == (13.8, "kilometres", False)
+
+    tasks = {t["code"]: t for t in client.get("/v1/tasks", params={"programme": PROGRAMME}).json()}
+    transport = tasks[f"{PROGRAMME}.dm.ii.6.giao_thong_dong_tay"]["attributes"]
+    assert [a["text_vi"] for a in transport] == ["2 tuyến", "13,8 km", "4 làn xe", "8 km", "4 làn xe", "34 km"]
+    assert transport[1]["value"] == 13.8 and transport[1]["unit"] == "kilometres" and transport[1]["unit_vi"] == "km"
+    assert "(dài 13,8km)" in transport[1]["quote"]
+    energy = tasks[f"{PROGRAMME}.dm.ii.7"]["attributes"]
+    assert energy[0]["text_vi"] == "khoảng 2.000 MW"
+    assert energy[-5]["text_vi"] == "0,5 km"
+    assert tasks[f"{PROGRAMME}.dm.i.1"]["attributes"] == []
+
+    # Loading an edited catalogue replaces a task's attributes instead of adding to them.
+    catalogue_dir = tmp_path / "catalogue"
+    shutil.copytree(CATALOGUE_PATH.parent, catalogue_dir)
+    edited = catalogue_dir / CATALOGUE_PATH.name
+    edited.write_text(edited.read_text(encoding="utf-8").replace('value: "13,8"', 'value: "13,8"\n        note: x'))
+    load_catalogue_into(conn, catalogue_dir)
+    assert conn.execute(count).fetchone() == (expected_rows,)
+    assert conn.execute(
+        "SELECT note FROM task_attributes WHERE quote LIKE '%%13,8km%%' AND unit = 'kilometres'"
+    ).fetchone() == ("x",)

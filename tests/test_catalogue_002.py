@@ -6,9 +6,12 @@ Expected values are copied by hand from the source document; the test never read
 import csv
 import json
 import re
+import shutil
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import httpx
 import pytest
 from ruamel.yaml import YAML
 
@@ -17,6 +20,7 @@ from indicators.model import (
     Direction,
     Indicator,
     Measure,
+    PathKind,
     RegionLevel,
     Target,
     TargetBasis,
@@ -24,6 +28,10 @@ from indicators.model import (
 )
 from indicators.numbers import NumberFormat, parse_number
 from indicators.periods import Frequency, Period
+from indicators.status import Evaluation, Observation, Status, evaluate
+from ingest.catalogue_store import load_catalogue_into
+from ingest.database import connect
+from tests.ingest_helpers import make_key, post_json
 
 REPO = Path(__file__).parents[1]
 CATALOGUE_PATH = REPO / "indicators" / "catalogue" / "002_qngai-2024.yaml"
@@ -79,8 +87,14 @@ def test_all_27_numbered_indicators_and_their_sub_indicators(catalogue: Catalogu
     assert sub_numbers == ["12a", "12b", "12c", "12d", "12e", "17a", "17b", "19a", "24a", "26a", "3a"]
 
     unnumbered = [i.code for i in catalogue.indicators if i.number is None]
-    assert unnumbered == ["qngai-2024.new_party_members"]
-    assert len(catalogue.indicators) == 27 + 11 + 1
+    assert unnumbered == [
+        "qngai-2024.city_communes_to_wards",
+        "qngai-2024.par_index_rank",
+        "qngai-2024.papi_rank",
+        "qngai-2024.pci_rank",
+        "qngai-2024.new_party_members",
+    ]
+    assert len(catalogue.indicators) == 27 + 11 + 5
 
 
 def test_codes_are_unique_and_parents_exist(catalogue: CatalogueFile, by_code: dict[str, Indicator]) -> None:
@@ -128,7 +142,10 @@ def test_numbers_in_quotes_are_read_the_vietnamese_way() -> None:
 def test_every_value_is_printed_in_its_quote(catalogue: CatalogueFile) -> None:
     for indicator in catalogue.indicators:
         for t in indicator.targets:
-            assert not t.derived
+            if t.derived:  # only (7): 1,05 times the assigned figure, from "trên 5%"
+                assert indicator.code == f"{PROGRAMME}.budget_revenue"
+                assert 5 in numbers_in(t.quote)
+                continue
             printed = numbers_in(t.quote)
             for value in (t.value, t.low, t.high):
                 if value is not None:
@@ -149,7 +166,7 @@ class Expected(NamedTuple):
 
 
 AT_LEAST, APPROX, RANGE = TargetKind.at_least, TargetKind.approx, TargetKind.range
-LOWER, CHANGE = Direction.lower, TargetBasis.change_per_period
+LOWER, CHANGE, MULTIPLE = Direction.lower, TargetBasis.change_per_period, TargetBasis.multiple_of_baseline
 
 # Copied from the document; the quoted phrase is above each group.
 EXPECTED_TARGETS = [
@@ -168,6 +185,8 @@ EXPECTED_TARGETS = [
     Expected("investment", 2024, RANGE, (38000, 39000)),
     # (6) "Tỷ lệ đô thị hóa đạt 38,5%"
     Expected("urbanisation_rate", 2024, AT_LEAST, (38.5, 38.5)),
+    # (7) "Phần đầu thu ngân sách vượt mức chỉ tiêu Trung ương giao trên 5%": more than 1,05 times the assigned figure
+    Expected("budget_revenue", 2024, AT_LEAST, (1.05, 1.05), basis=MULTIPLE, strict=True),
     # (8) "Có 03 xã đạt chuẩn quốc gia về nông thôn mới"; footnote ¹: "Kế hoạch đề ra là 07 xã nông thôn mới"
     Expected("new_rural_communes", 2024, AT_LEAST, (3, 3)),
     Expected("new_rural_communes", 2023, AT_LEAST, (7, 7)),
@@ -212,6 +231,8 @@ EXPECTED_TARGETS = [
     # (27) "Kết nạp đảng viên mới đạt 3,5% ..."; part A: "năm 2023 kết nạp 1.967/1.910 đảng viên mới"
     Expected("new_party_member_rate", 2024, AT_LEAST, (3.5, 3.5)),
     Expected("new_party_members", 2023, AT_LEAST, (1910, 1910)),
+    # B.III.2.1: "nâng cấp 05 xã lên phường trước năm 2025" (Quảng Ngãi city)
+    Expected("city_communes_to_wards", 2024, AT_LEAST, (5, 5)),
 ]
 
 
@@ -236,11 +257,35 @@ def test_every_computable_target_is_checked_above(catalogue: CatalogueFile) -> N
     assert computable == {(f"{PROGRAMME}.{e.slug}", e.year) for e in EXPECTED_TARGETS}
 
 
+def test_budget_revenue_is_judged_against_the_assigned_figure(by_code: dict[str, Indicator]) -> None:
+    # "(7) Phần đầu thu ngân sách vượt mức chỉ tiêu Trung ương giao trên 5%": the assigned figure is not printed, so
+    # it is the baseline value, entered by the office, never read from the observations.
+    budget = by_code[f"{PROGRAMME}.budget_revenue"]
+    t = target(budget, 2024)
+    assert t.computable and t.derived
+    assert "Trung ương giao trên 5%" in t.quote
+    assert budget.baseline is not None
+    assert budget.baseline.assigned
+    assert budget.baseline.value is None
+    assert budget.baseline.period == Period(2024, Frequency.year)
+    assert budget.path_kind is PathKind.flow
+    assert budget.measure is Measure.flow
+
+
+def test_rank_wishes_are_kept_as_qualitative(by_code: dict[str, Indicator]) -> None:
+    # B.III.2.5: "nâng cao thứ hạng các chỉ số cải cách hành chính, hiệu quả quản trị và hành chính công, năng lực
+    # cạnh tranh cấp tỉnh giai đoạn 2021 - 2025": no rank printed.
+    for slug in ("par_index_rank", "papi_rank", "pci_rank"):
+        indicator = by_code[f"{PROGRAMME}.{slug}"]
+        t = target(indicator, 2024)
+        assert t.kind is TargetKind.qualitative
+        assert t.reason and "rank" in t.reason
+        assert t.quote.startswith("nâng cao thứ hạng các chỉ số cải cách hành chính")
+        assert indicator.unit == "rank"
+        assert indicator.direction is Direction.lower
+
+
 def test_relative_and_composite_targets_are_qualitative(by_code: dict[str, Indicator]) -> None:
-    # "(7) Phần đầu thu ngân sách vượt mức chỉ tiêu Trung ương giao trên 5%": relative to an unprinted figure.
-    budget = target(by_code[f"{PROGRAMME}.budget_revenue"], 2024)
-    assert budget.kind is TargetKind.qualitative
-    assert "Trung ương giao trên 5%" in budget.quote
     schools = target(by_code[f"{PROGRAMME}.school_standard"], 2024)
     assert schools.kind is TargetKind.qualitative
     assert schools.reason == "composite: judged by its sub-indicators"
@@ -302,3 +347,66 @@ def test_example_json_has_the_same_rows_as_the_csv() -> None:
         assert json_row["value"] == parse_number(csv_row["value"], NumberFormat.vietnamese)
         for key in ("indicator", "region", "period", "status", "note"):
             assert json_row[key] == csv_row[key]
+
+
+# ------------------------------------------------------------- (7) judged against the assigned figure, via the API
+
+ASSIGNED_FIGURE = 20_000  # tỷ đồng: an example of the figure the finance office enters; the document prints none
+
+
+def test_the_engine_judges_revenue_as_a_multiple_of_the_entered_figure(by_code: dict[str, Indicator]) -> None:
+    budget = by_code[f"{PROGRAMME}.budget_revenue"]
+    assert budget.baseline is not None
+    entered = budget.model_copy(update={"baseline": budget.baseline.model_copy(update={"value": ASSIGNED_FIGURE})})
+
+    def judge(indicator: Indicator, period: str, value: float) -> Evaluation:
+        observation = Observation(Period.parse(period), value, datetime(2025, 1, 5, tzinfo=UTC))
+        return evaluate(indicator, "quang_ngai", [observation], date(2025, 1, 31))
+
+    # Not entered yet: nothing to compare with; the year's own revenue is never taken for the assigned figure.
+    waiting = judge(budget, "2024", 21_100)
+    assert waiting.status is Status.not_computable
+    assert waiting.reason is not None and "2024" in waiting.reason
+    # "trên 5%": strictly more than 21.000 tỷ đồng; exactly 1,05 times is not enough.
+    assert judge(entered, "2024", 21_100).status is Status.achieved
+    assert judge(entered, "2024", 21_000).status is Status.missed
+    assert judge(entered, "2024", 20_000).actual == pytest.approx(1.0)
+    # Year to date: by the end of June about half of 1,05 times the figure is due.
+    half_year = judge(entered, "2024-Q2", 10_600)
+    assert half_year.status is Status.on_track
+    assert half_year.expected == pytest.approx(1.05 * 0.5, rel=0.02)
+
+
+def test_revenue_against_the_entered_figure_through_the_api(client: httpx.Client, db_url: str, tmp_path: Path) -> None:
+    # The office enters the assigned figure in the catalogue and loads it, then pushes the revenue.
+    catalogue_dir = tmp_path / "catalogue"
+    shutil.copytree(CATALOGUE_PATH.parent, catalogue_dir)
+    edited = catalogue_dir / CATALOGUE_PATH.name
+    text = edited.read_text(encoding="utf-8")
+    entered = text.replace(
+        "      value: null\n      assigned: true", f"      value: {ASSIGNED_FIGURE}\n      assigned: true"
+    )
+    assert entered != text
+    edited.write_text(entered, encoding="utf-8")
+    with connect(db_url) as conn:
+        load_catalogue_into(conn, catalogue_dir)
+
+    indicator = client.get(f"/v1/indicators/{PROGRAMME}.budget_revenue").json()
+    assert indicator["baseline"] == {"period": "2024", "value": ASSIGNED_FIGURE, "quote": "chỉ tiêu Trung ương giao",
+                                     "assigned": True}  # fmt: skip
+    assert indicator["targets"][0]["basis"] == "multiple_of_baseline"
+    token = make_key(db_url)
+    rows = [
+        {"indicator": f"{PROGRAMME}.budget_revenue", "region": "quang_ngai", "period": period, "value": value}
+        for period, value in (("2024-Q2", 10_600), ("2024-Q4", 21_100))
+    ]
+    assert post_json(client, token, rows).status_code == 200
+    points = client.get(f"/v1/indicators/{PROGRAMME}.budget_revenue/series", params={"as_of": "2025-01-31"}).json()
+    by_period = {p["period"]: p for p in points["points"]}
+    assert by_period["2024-Q2"]["status"] == "on_track"
+    assert by_period["2024-Q4"]["status"] == "achieved"  # 21.100 > 1,05 x 20.000
+    assert by_period["2024-Q4"]["actual"] == 21_100
+    # A revision to exactly 1,05 times the figure is not "trên 5%".
+    assert post_json(client, token, [{**rows[1], "value": 21_000}]).status_code == 200
+    points = client.get(f"/v1/indicators/{PROGRAMME}.budget_revenue/series", params={"as_of": "2025-01-31"}).json()
+    assert {p["period"]: p["status"] for p in points["points"]}["2024-Q4"] == "missed"

@@ -191,6 +191,56 @@ def test_prose_targets_are_unnumbered(by_code: dict[str, Indicator]) -> None:
     assert by_code["dthap-2023.agriculture_growth"].measure is Measure.growth_rate
 
 
+def test_ocop_products_are_counted_in_products(by_code: dict[str, Indicator]) -> None:
+    # "có thêm ít nhất 50 sản phẩm được đánh giá, xét công nhận sản phẩm OCOP đạt từ 3 đến 4 sao"
+    ocop = by_code["dthap-2023.new_ocop_products"]
+    assert ocop.unit == "products"
+    assert ocop.measure is Measure.flow
+    assert ocop.note is None  # the old note said there was no products unit
+    assert "ít nhất 50 sản phẩm" in ocop.final_target.quote
+
+
+# The numberless and rank targets of the prose, each kept as qualitative with its reason.
+RANK_INDICES = {
+    "dthap-2023.par_index_rank": "PAR - Index",
+    "dthap-2023.papi_rank": "PAPI",
+    "dthap-2023.ict_index_rank": "ICT",
+    "dthap-2023.dti_rank": "DTI",
+    "dthap-2023.sipas_rank": "Chỉ số hài lòng về sự phục vụ hành chính",
+}
+
+
+def test_rank_wishes_are_kept_as_qualitative(by_code: dict[str, Indicator]) -> None:
+    # II.11: "... xếp trong nhóm các tỉnh, thành phố đạt điểm số cao của cả nước"
+    for code, printed_name in RANK_INDICES.items():
+        indicator = by_code[code]
+        (target,) = indicator.targets
+        assert target.kind is TargetKind.qualitative, code
+        assert target.period == Span(2023, 2023)
+        assert target.reason and "rank" in target.reason
+        assert printed_name in target.quote
+        assert target.quote.endswith("xếp trong nhóm các tỉnh, thành phố đạt điểm số cao của cả nước")
+        assert indicator.unit == "rank" and indicator.direction is Direction.lower
+        assert indicator.number is None
+
+
+def test_the_five_star_ocop_wish_is_kept_as_qualitative(by_code: dict[str, Indicator]) -> None:
+    # II.3: "phấn đấu có sản phẩm OCOP 5 sao" (no count printed)
+    five_star = by_code["dthap-2023.ocop_5_star_products"]
+    (target,) = five_star.targets
+    assert target.kind is TargetKind.qualitative
+    assert target.quote == "phấn đấu có sản phẩm OCOP 5 sao"
+    assert target.reason and "no count" in target.reason
+    assert five_star.unit == "products"
+
+
+def test_counts(catalogue: CatalogueFile) -> None:
+    numbered = [i for i in catalogue.indicators if i.number is not None]
+    qualitative = [i.code for i in catalogue.indicators if not any(t.computable for t in i.targets)]
+    assert len(catalogue.indicators) == len(numbered) + 10 + 6  # 10 numeric prose targets, 6 qualitative
+    assert sorted(qualitative) == sorted(["dthap-2023.new_rural", "dthap-2023.ocop_5_star_products", *RANK_INDICES])
+
+
 def test_every_computable_value_is_printed_in_its_quote(catalogue: CatalogueFile) -> None:
     for indicator in catalogue.indicators:
         for target in indicator.targets:

@@ -522,6 +522,22 @@ def test_task_tracker_finds_the_overdue_tasks(
     assert sum(r["Quá hạn"] for r in by_agency) >= len(overdue)
 
 
+def test_task_tracker_shows_the_physical_specifications(seeded: Seeded, grafana: psycopg.Connection[Any]) -> None:
+    tasks = next(d for d in build_dashboards(seeded.catalogue) if d.uid == "chitieu-tasks")
+    variables = resolve_variables(grafana, tasks, {})
+    rows = as_dicts(q.TASK_ATTRIBUTES, run(grafana, q.TASK_ATTRIBUTES, variables))
+    expected = [
+        (code, a.name_vi) for code, task in seeded.catalogue.tasks.items() for a in task.attributes
+    ]  # fmt: skip
+    assert sorted((r["ma_nhiem_vu"], r["Thông số"]) for r in rows) == sorted(expected)
+    sizes = {r["Thông số"]: r["Quy mô"] for r in rows}
+    # Numbers the Vietnamese way whatever the server's locale, with the unit and "khoảng" where printed.
+    assert sizes["Chiều dài Quốc lộ 15D đoạn từ cảng Mỹ Thủy đến Quốc lộ 1 (nâng cấp)"] == "13,8 km"
+    assert sizes["Công suất nguồn điện gió, điện mặt trời tiếp nhận từ Lào đến năm 2030"] == "khoảng 2.000 MW"
+    assert sizes["Diện tích đảo Cồn Cỏ cần mở rộng, phục hồi (tương đương diện tích ban đầu)"] == "4 km²"
+    assert sizes["Công suất nhà máy điện Biogas Hương Linh (kết hợp điện mặt trời áp mái)"] == "1,5 MW"
+
+
 def vietnam_month_start(moment: datetime) -> datetime:
     local = moment.astimezone(VIETNAM)
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)

@@ -7,9 +7,11 @@ from fastapi import APIRouter, Query
 from api.auth import ReaderDep
 from api.deps import CatalogueDep, IsoDate, PoolDep
 from api.problems import Problem
+from api.scope import ReadScopeDep
 from indicators.catalogue import Catalogue
 from indicators.clock import vietnam_today
 from indicators.model import Group, Indicator
+from indicators.numbers import format_vi
 from indicators.units import UNITS
 from ingest.tasks_store import list_tasks
 
@@ -76,15 +78,17 @@ def get_regions(catalogue: CatalogueDep, _: ReaderDep) -> list[dict[str, Any]]:
 @router.get("/indicators", summary="Chỉ tiêu (indicators), with targets and paths")
 def get_indicators(
     catalogue: CatalogueDep,
-    _: ReaderDep,
+    scope: ReadScopeDep,
     programme: str | None = None,
     group: Group | None = None,
     region: str | None = None,
 ) -> list[dict[str, Any]]:
+    scope.require(programme, region)
     return [
         indicator_out(catalogue, i)
         for i in catalogue.indicators.values()
-        if (programme is None or i.programme == programme)
+        if scope.reaches(i)
+        and (programme is None or i.programme == programme)
         and (group is None or i.group is group)
         and (region is None or region in catalogue.regions_of(i))
     ]
@@ -98,19 +102,30 @@ def find_indicator(catalogue: Catalogue, code: str) -> Indicator:
 
 
 @router.get("/indicators/{code}", summary="Một chỉ tiêu (one indicator)")
-def get_indicator(code: str, catalogue: CatalogueDep, _: ReaderDep) -> dict[str, Any]:
-    return indicator_out(catalogue, find_indicator(catalogue, code))
+def get_indicator(code: str, catalogue: CatalogueDep, scope: ReadScopeDep) -> dict[str, Any]:
+    indicator = find_indicator(catalogue, code)
+    scope.require_indicator(indicator)
+    return indicator_out(catalogue, indicator)
 
 
 @router.get("/tasks", summary="Nhiệm vụ (tasks), with the latest progress report")
 def get_tasks(
     pool: PoolDep,
-    _: ReaderDep,
+    scope: ReadScopeDep,
     programme: str | None = None,
     lead: Annotated[str | None, Query(description="Lead agency code")] = None,
     due_before: IsoDate | None = None,
     as_of: IsoDate | None = None,
 ) -> list[dict[str, Any]]:
+    scope.require(programme, None)
     with pool.connection() as conn:
         tasks = list_tasks(conn, as_of or vietnam_today(), programme=programme, lead=lead, due_before=due_before)
-    return [task.__dict__ for task in tasks]
+    tasks = [task for task in tasks if scope.reaches_tasks_of(task.programme)]
+    return [{**task.__dict__, "attributes": [attribute_out(a) for a in task.attributes]} for task in tasks]
+
+
+def attribute_out(attribute: dict[str, Any]) -> dict[str, Any]:
+    """A task's physical specification with its unit and a Vietnamese reading: "khoảng 2.000 MW"."""
+    unit = UNITS[attribute["unit"]]
+    text = f"{format_vi(attribute['value'])} {unit.symbol_vi}"
+    return {**attribute, "unit_vi": unit.symbol_vi, "text_vi": f"khoảng {text}" if attribute["approximate"] else text}
