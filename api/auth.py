@@ -76,8 +76,8 @@ ReaderDep = Annotated[ApiKey | None, Depends(reader)]
 
 
 def document(schema: dict[str, Any], *, reads_keyed: bool) -> set[tuple[str, str]]:
-    """State on each operation that needs a key its 401 (and, for writes, 403) answers; open reads lose the
-    security requirement. Return the (path, method) of the writes."""
+    """State on each operation that needs a key its 401 and 403 answers (a keyed read outside the key's scope is 403,
+    api/scope.py); open reads lose the security requirement. Return the (path, method) of the writes."""
     writes: set[tuple[str, str]] = set()
     for path, methods in schema.get("paths", {}).items():
         for method, operation in methods.items():
@@ -89,10 +89,10 @@ def document(schema: dict[str, Any], *, reads_keyed: bool) -> set[tuple[str, str
             responses = operation.setdefault("responses", {})
             if "write" in roles:
                 writes.add((path, method))
-                responses.setdefault("403", problem_doc("Ngoài phạm vi của khóa (outside the key's scope)"))
             elif not reads_keyed:
                 del operation["security"]
                 continue
+            responses.setdefault("403", problem_doc("Ngoài phạm vi của khóa (outside the key's scope)"))
             operation["security"] = [{SECURITY_SCHEME: []}]
             responses.setdefault("401", problem_doc("Thiếu khóa, khóa sai, đã thu hồi hoặc hết hạn (no valid key)"))
     return writes

@@ -100,9 +100,12 @@ def list_alert_events(
     since: datetime | None = None,
     latest: bool = False,
     limit: int = 100,
+    within_programmes: list[str] | None = None,
+    within_regions: list[str] | None = None,
 ) -> list[AlertEvent]:
     """Events newest first. latest=True: only each alert's latest event per receiver (with status="firing": what is
-    firing now). Filters apply after that choice, so a resolved alert is never reported as firing."""
+    firing now). Filters apply after that choice, so a resolved alert is never reported as firing.
+    within_programmes / within_regions: only events of those programmes and regions (a task's: its province)."""
     source = "alert_events"
     if latest:
         source = (
@@ -122,12 +125,22 @@ def list_alert_events(
     conditions = [f"{column} = %({column})s" for column, value in filters.items() if value is not None]
     if since is not None:
         conditions.append("received_at >= %(since)s")
+    if within_programmes is not None:
+        conditions.append("programme = ANY(%(within_programmes)s)")
+    if within_regions is not None:
+        conditions.append("coalesce(region, province) = ANY(%(within_regions)s)")
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     with conn.cursor(row_factory=class_row(AlertEvent)) as cur:
         cur.execute(
             "SELECT id, received_at, fingerprint, alertname, status, severity, indicator, region, task, programme,"
             " province, owner, receiver, starts_at, ends_at, summary, description, labels, annotations"
             f" FROM {source} AS events{where} ORDER BY received_at DESC, id DESC LIMIT %(limit)s",
-            filters | {"since": since, "limit": limit},
+            filters
+            | {
+                "since": since,
+                "limit": limit,
+                "within_programmes": within_programmes,
+                "within_regions": within_regions,
+            },
         )
         return cur.fetchall()

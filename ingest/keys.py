@@ -28,10 +28,15 @@ class ApiKey:
     expires_at: datetime | None
     revoked_at: datetime | None
 
+    def reaches_programme(self, programme: str) -> bool:
+        return ALL in self.programmes or programme in self.programmes
+
+    def reaches_region(self, region_and_ancestors: list[str]) -> bool:
+        return ALL in self.regions or any(code in self.regions for code in region_and_ancestors)
+
     def may_write(self, programme: str, region_and_ancestors: list[str]) -> bool:
-        programme_ok = ALL in self.programmes or programme in self.programmes
-        region_ok = ALL in self.regions or any(code in self.regions for code in region_and_ancestors)
-        return programme_ok and region_ok
+        """What a key may write, and with CHITIEU_READS=keyed read: its programmes, its regions and their parts."""
+        return self.reaches_programme(programme) and self.reaches_region(region_and_ancestors)
 
 
 def _hash(secret: str) -> bytes:

@@ -14,9 +14,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.auth import ReaderDep
 from api.deps import IsoDateTime, PoolDep, SettingsDep
 from api.problems import Problem, problem_doc
+from api.scope import ReadScopeDep
 from ingest.alerts_store import AlertEvent, NotifiedAlert, list_alert_events, record_notification
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
@@ -122,7 +122,7 @@ def webhook(
 )
 def get_alerts(
     pool: PoolDep,
-    _: ReaderDep,
+    scope: ReadScopeDep,
     status: Literal["firing", "resolved"] | None = None,
     alertname: str | None = None,
     indicator: str | None = None,
@@ -138,6 +138,8 @@ def get_alerts(
     ] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AlertEventsOut:
+    scope.require(programme, region)
+    scope.require(None, province)
     with pool.connection() as conn:
         events = list_alert_events(
             conn,
@@ -153,6 +155,8 @@ def get_alerts(
             since=since,
             latest=latest,
             limit=limit,
+            within_programmes=scope.programmes(),
+            within_regions=scope.regions(),
         )
     return AlertEventsOut(items=events)
 

@@ -7,10 +7,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.auth import KeyDep, ReaderDep
+from api.auth import KeyDep
 from api.deps import CatalogueDep, IsoDate, PoolDep, SettingsDep
 from api.problems import Problem
 from api.routes.catalogue import find_indicator
+from api.scope import ReadScopeDep
 from indicators.clock import vietnam_today
 from indicators.status import Evaluation
 from ingest.board import compute_board
@@ -46,7 +47,7 @@ def get_status(
     pool: PoolDep,
     catalogue: CatalogueDep,
     settings: SettingsDep,
-    _: ReaderDep,
+    scope: ReadScopeDep,
     programme: str | None = None,
     region: str | None = None,
     as_of: Annotated[IsoDate | None, Query(description="Judge as of this date (default today)")] = None,
@@ -56,11 +57,12 @@ def get_status(
         raise Problem(
             404, "Không tìm thấy chương trình (programme not found)", f"No programme {programme!r}.", slug="not-found"
         )
+    scope.require(programme, region)
     with pool.connection() as conn:
         board = compute_board(
             conn, catalogue, day, programme=programme, region=region, grace_days=settings.report_grace_days
         )
-    return {"as_of": day, "items": [evaluation_out(e) for e in board]}
+    return {"as_of": day, "items": [evaluation_out(e) for e in scope.visible(board)]}
 
 
 @router.get("/indicators/{code}/series", summary="Chuỗi số liệu một chỉ tiêu (series: actuals, path, status)")
@@ -68,12 +70,13 @@ def get_series(
     code: str,
     pool: PoolDep,
     catalogue: CatalogueDep,
-    _: ReaderDep,
+    scope: ReadScopeDep,
     region: str | None = None,
     as_of: IsoDate | None = None,
 ) -> dict[str, Any]:
     indicator = find_indicator(catalogue, code)
     region = region or catalogue.regions_of(indicator)[0]
+    scope.require(indicator.programme, region)
     if region not in catalogue.regions:
         raise Problem(404, "Không tìm thấy địa bàn (region not found)", f"No region {region!r}.", slug="not-found")
     with pool.connection() as conn:
@@ -139,8 +142,10 @@ def post_task_report(
 
 
 @router.get("/tasks/{code}/reports", summary="Các báo cáo tiến độ của một nhiệm vụ (progress reports)")
-def get_task_reports(code: str, pool: PoolDep, catalogue: CatalogueDep, _: ReaderDep) -> list[dict[str, Any]]:
+def get_task_reports(code: str, pool: PoolDep, catalogue: CatalogueDep, scope: ReadScopeDep) -> list[dict[str, Any]]:
     if code not in catalogue.tasks:
         raise Problem(404, "Không tìm thấy nhiệm vụ (task not found)", f"No task {code!r}.", slug="not-found")
+    programme = catalogue.tasks[code].programme
+    scope.require(programme, catalogue.programmes[programme].province)
     with pool.connection() as conn:
         return [asdict(r) for r in task_reports(conn, code)]
