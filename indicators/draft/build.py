@@ -18,7 +18,7 @@ from indicators.draft.vocabulary import Vocabulary, load_vocabulary
 from indicators.numbers import format_vi
 from indicators.units import UNITS
 
-_PROVINCE = re.compile(r"\b[Tt]ỉnh\s+((?:[A-ZĐ][a-zà-ỹđ]+)(?:\s+[A-ZĐ][a-zà-ỹđ]+){0,2})")
+_PROVINCE = re.compile(r"\b[Tt]ỉnh[ ]+((?:[A-ZĐ][a-zà-ỹđ]+)(?:[ ]+[A-ZĐ][a-zà-ỹđ]+){0,2})")
 _NOT_PROVINCE = {"Ủy", "Uỷ", "Đoàn", "Đồng", "Bắc", "Nam"}
 
 
@@ -65,7 +65,8 @@ def draft_document(text: str, *, programme: str | None = None, region: str | Non
             for target in found:
                 if target.parsed.maintain and "-" not in target.period:
                     target.period = span
-    default_results_year = str(target_year - 1)
+    report = re.search(r"báo cáo|kết quả thực hiện", text[:600], re.IGNORECASE) is not None
+    default_results_year = str(target_year if report else target_year - 1)
     results = find_results(paragraphs, vocabulary, default_results_year)
     indicators = _indicators(programme_id, drafted, results, review)
     cadence = document_cadence(text)
@@ -99,7 +100,7 @@ def draft_document(text: str, *, programme: str | None = None, region: str | Non
                 "name_en": f"{province_name or region_code} province",
                 "level": "province",
             }
-        ],  # fmt: skip
+        ],
         "agencies": agencies,
         "indicators": indicators,
         "tasks": task_items,
@@ -115,7 +116,7 @@ def _years(text: str, year: int | None) -> tuple[int, str | None]:
     span_match = re.search(r"(?:giai đoạn|nhiệm kỳ|thời kỳ)\s*((?:19|20)\d{2})\s*[-–]\s*((?:19|20)\d{2})", head,
                            re.IGNORECASE)  # fmt: skip
     until = re.findall(r"(?:đến|tới)\s+năm\s+((?:19|20)\d{2})", head, re.IGNORECASE)
-    years = [int(y) for y in re.findall(r"năm\s+((?:19|20)\d{2})", head)]
+    years = [int(y) for y in re.findall(r"năm\s+((?:19|20)\d{2})", head, re.IGNORECASE)]
     if year is None:
         if until:
             year = int(until[0])
@@ -161,10 +162,10 @@ def _title(paragraphs: list[Paragraph]) -> str:
 
 def _kind(title: str) -> str:
     lowered = title.lower()
-    if "kết luận" in lowered or "nghị quyết" in lowered and "năm 20" in lowered:
-        return "annual_conclusion"
     if "chương trình" in lowered:
         return "action_programme"
+    if "kết luận" in lowered or "báo cáo" in lowered:
+        return "annual_conclusion"
     return "plan"
 
 
@@ -199,29 +200,29 @@ def _indicators(programme: str, drafted: list[tuple[Paragraph, list[DraftTarget]
     for result in results:
         if result.plan_text is None:
             continue
-        slug = result.slug
-        item = by_slug.get(slug) if slug else None
+        plan_slug = result.slug
+        planned = by_slug.get(plan_slug) if plan_slug else None
         quote = result.plan_quote or result.quote
-        target: dict[str, Any] = {"period": result.period, "kind": "at_least", "value": result.plan_text}
+        plan: dict[str, Any] = {"period": result.period, "kind": "at_least", "value": result.plan_text}
         if result.plan_high is not None:
-            target = {"period": result.period, "kind": "range", "low": result.plan_text, "high": result.plan_high}
-        target.update({"quote": quote, "note": "plan figure printed beside the result", "line": result.line})
-        if item is None:
+            plan = {"period": result.period, "kind": "range", "low": result.plan_text, "high": result.plan_high}
+        plan.update({"quote": quote, "note": "plan figure printed beside the result", "line": result.line})
+        if planned is None:
             if result.entry is None:
                 continue
             entry = result.entry
             code = _unique(f"{programme}.{entry.slug}", by_code, result.period)
             unit = entry.unit
-            item = {"code": code, "number": None, "name_vi": result.name or entry.name_en, "name_en": entry.name_en,
+            planned = {"code": code, "number": None, "name_vi": result.name or entry.name_en, "name_en": entry.name_en,
                     "group": entry.group.value, "unit": unit, "direction": entry.direction.value,
                     "measure": entry.measure.value, "frequency": "year", "targets": [], "quote": quote,
                     "line": result.line}  # fmt: skip
-            by_code[code] = item
-            items.append(item)
-        if any(str(t["period"]) == result.period for t in item["targets"]):
+            by_code[code] = planned
+            items.append(planned)
+        if any(str(t["period"]) == result.period for t in planned["targets"]):
             continue
-        item["targets"].append(target)
-        review.append({"item": item["code"], "line": result.line,
+        planned["targets"].append(plan)
+        review.append({"item": planned["code"], "line": result.line,
                        "note": f"plan figure {result.plan_text} for {result.period} taken from a reported result"})  # fmt: skip
     return items
 
@@ -290,10 +291,10 @@ def _indicator(code: str, number: str | None, target: DraftTarget, parent: str |
     item["targets"] = [_target(target)]
     item["quote"] = target.quote
     item["line"] = target.line
-    if target.parsed.kind == "at_least" and not target.parsed.comparator_known and direction == "lower":
-        if target.parsed.basis == "value":
-            item["targets"][0]["kind"] = "at_most"
-            notes.append("no comparator printed: at most, because lower is better")
+    parsed = target.parsed
+    if parsed.kind == "at_least" and not parsed.comparator_known and direction == "lower" and parsed.basis == "value":
+        item["targets"][0]["kind"] = "at_most"
+        notes.append("no comparator printed: at most, because lower is better")
     for note in notes:
         review.append({"item": code, "line": target.line, "note": note})
     return item

@@ -115,7 +115,7 @@ def evaluate(draft: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]
     def accuracy(field: str) -> float | None:
         if not pairs:
             return None
-        return sum(getattr(r, field) == getattr(d, field) for r, d in pairs) / len(pairs)
+        return float(sum(getattr(r, field) == getattr(d, field) for r, d in pairs) / len(pairs))
 
     comparator = sum((r.kind, r.strict) == (d.kind, d.strict) for r, d in pairs) / len(pairs) if pairs else None
     tasks = _evaluate_tasks(draft, reference)
@@ -127,9 +127,12 @@ def evaluate(draft: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]
             "recall": round(len(pairs) / len(formal), 3) if formal else None,
             "precision": round(1 - len(invented) / len(draft_computable), 3) if draft_computable else None,
             "invented": [f"{leaf.code}: {leaf.quote[:80]}" for leaf in invented],
-            "mismatched": [f"{r.code}: {field} {getattr(d, field)} vs {getattr(r, field)}" for r, d in pairs
-                           for field in ("kind", "strict", "direction", "period", "unit", "basis")
-                           if getattr(r, field) != getattr(d, field)],
+            "mismatched": [
+                f"{r.code}: {field} {getattr(d, field)} vs {getattr(r, field)}"
+                for r, d in pairs
+                for field in ("kind", "strict", "direction", "period", "unit", "basis")
+                if getattr(r, field) != getattr(d, field)
+            ],
             "missed": [f"{leaf.code}: {leaf.quote[:80]}" for leaf in formal if all(leaf is not r for r, _ in pairs)],
             "accuracy": {
                 name: None if value is None else round(value, 3)
@@ -142,7 +145,7 @@ def evaluate(draft: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]
                     "basis": accuracy("basis"),
                 }.items()
             },
-        },  # fmt: skip
+        },
         "tasks": tasks,
     }
 

@@ -120,12 +120,19 @@ _WORD = r"(?<![\wÀ-ỹ])(?:{})(?![\wÀ-ỹ])"
 def _last_word(window: str, words: list[str]) -> int:
     """Position of the last of `words` in the window that stands at most two words before the value ("trên 5%",
     "đạt trên 9%" but not "trên địa bàn đạt 7.555"), -1 when none."""
+    regex = _WORD_LISTS.get(id(words))
+    if regex is None:
+        alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        regex = _WORD_LISTS[id(words)] = re.compile(_WORD.format(alternatives), re.IGNORECASE)
     best = -1
-    for word in words:
-        for match in re.finditer(_WORD.format(re.escape(word)), window, re.IGNORECASE):
-            if len(window[match.end():].split()) <= 2:
-                best = max(best, match.start())
+    tail_start = max(0, len(window) - 60)  # two words and a comparator fit well within 60 characters
+    for match in regex.finditer(window, tail_start):
+        if len(window[match.end() :].split()) <= 2:
+            best = max(best, match.start())
     return best
+
+
+_WORD_LISTS: dict[int, re.Pattern[str]] = {}
 
 
 @dataclass
@@ -183,11 +190,14 @@ def find_values(clause: str) -> list[Value]:
                       clause[end:end + unit_len].strip(), unit_word.scale if unit_word else 1.0)  # fmt: skip
         if unit_word is None:
             noun = _GENERIC_NOUN.match(masked[end:])
-            if noun and noun.group(1).lower() in _COUNT_NOUNS:
-                value.count_noun = noun.group(1)
-                value.unit = "items"
-                value.unit_text = noun.group(1)
-                value.end = end + noun.end()
+            words = noun.group(1).split() if noun else []
+            for size in (2, 1):
+                candidate = " ".join(words[:size])
+                if len(words) >= size and candidate.lower() in _COUNT_NOUNS:
+                    value.count_noun = value.unit_text = candidate
+                    value.unit = "items"
+                    value.end = end + masked[end:].find(candidate) + len(candidate)
+                    break
         elif unit_word.count_noun:
             value.count_noun = value.unit_text
         rest = masked[value.end :]
@@ -301,10 +311,10 @@ def classify(clause: str, value: Value, window_start: int) -> ParsedTarget:
         if baseline:
             target.basis = "multiple_of_baseline"
             target.baseline_year = int(baseline.group(1))
-    if re.search(r"\bbình quân\b", lower_window) and value.unit == "percent" and not target.reduction:
-        if re.search(r"tăng|tốc độ|tăng trưởng", lower_window):
-            target.basis = "average_growth"
-            target.growth = True
+    averaged = re.search(r"\bbình quân\b", lower_window) and re.search(r"tăng|tốc độ", lower_window)
+    if averaged and value.unit == "percent" and not target.reduction:
+        target.basis = "average_growth"
+        target.growth = True
     if re.search(r"\b(?:duy trì|giữ vững|giữ ổn định)\b", lower_window):
         target.maintain = True
     return target

@@ -12,7 +12,7 @@ _PAIR = re.compile(rf"(?<![\d.,/])(?P<a>{NUMBER})\s*/\s*(?P<b>{NUMBER})(?![\d/])
 _ESTIMATE = re.compile(r"\bước(?:\s+(?:đạt|tính|thực hiện|cả năm))?\s+", re.IGNORECASE)
 _PLAN = re.compile(r"kế hoạch\s+(?:(?:đề ra|giao|năm \d{4})\s+)?(?:là|:)\s*|kế hoạch (?:đề ra|giao)\s+", re.IGNORECASE)
 _SUPERSCRIPT = "¹²³⁴⁵⁶⁷⁸⁹⁰"
-_YEAR = re.compile(r"năm\s+((?:19|20)\d{2})")
+_YEAR = re.compile(r"(?<!so với )năm\s+((?:19|20)\d{2})", re.IGNORECASE)
 
 
 @dataclass
@@ -45,10 +45,12 @@ def find_results(paragraphs: list[Paragraph], vocabulary: Vocabulary, default_ye
     for paragraph in paragraphs:
         if paragraph.table or paragraph.in_list or (paragraph.footnote and paragraph.text[0] in footnotes):
             continue
+        paragraph_years = _YEAR.findall(paragraph.text)
+        year = paragraph_years[0] if paragraph_years else default_year
         for clause in re.split(r";\s*|\.\s+(?=[A-ZÀ-Ỹ])", paragraph.text):
             marks = [footnotes[c] for c in clause if c in footnotes and not clause.startswith(c)]
             plan = marks[0] if marks else None
-            results.extend(_clause_results(clause, paragraph, vocabulary, default_year, plan))
+            results.extend(_clause_results(clause, paragraph, vocabulary, year, plan))
     return results
 
 

@@ -40,6 +40,10 @@ _NAME_TRAIL = [
     "xuống", "thêm", "vượt", "hơn", "cao hơn", "tương đương", "xấp xỉ", "ổn định", "nâng cấp", "mức", "được", "lên",
     "tổng số", "cho", "thu hút", "nâng", "kết nạp", "mới",
 ]  # fmt: skip
+_NAME_TRAIL_RE = re.compile(
+    r"(?:(?<=[\s,])|^)(?:" + "|".join(re.escape(w) for w in sorted(_NAME_TRAIL, key=len, reverse=True)) + r")$",
+    re.IGNORECASE,
+)
 _NAME_LEAD = re.compile(
     r"^(?:(?:có|phấn đấu|phân đầu|phần đầu|đạt|duy trì|bảo đảm|đảm bảo|và|trong đó|nâng)\b[\s,:]*|"
     r"(?:giai đoạn|đến năm|năm|trong năm|đến hết năm|tới năm)\s+[\d\s\-–]+[,:]?\s*)+",
@@ -74,9 +78,9 @@ def clause_period(text: str, default: str, span: str | None) -> tuple[str, bool]
     """The period a clause names ("đến năm 2030", "giai đoạn 2021-2030"), else the default; True when named."""
     text = re.sub(r"so với (?:năm\s+)?(?:19|20)\d{2}", "", text, flags=re.IGNORECASE)
     match = _SPAN.search(text)
-    if match and int(match.group(2)) > int(match.group(1)):
-        if not re.search(r"chuẩn nghèo|theo chuẩn", text[max(0, match.start() - 30) : match.start()], re.IGNORECASE):
-            return f"{match.group(1)}-{match.group(2)}", True
+    standard = match and re.search(r"chuẩn nghèo|theo chuẩn", text[max(0, match.start() - 30) : match.start()], re.I)
+    if match and int(match.group(2)) > int(match.group(1)) and not standard:
+        return f"{match.group(1)}-{match.group(2)}", True
     years = [m.group(1) for m in _YEAR.finditer(text)]
     if years:
         return years[-1], True
@@ -85,13 +89,11 @@ def clause_period(text: str, default: str, span: str | None) -> tuple[str, bool]
 
 def _name_before(clause: str, end: int) -> str:
     name = clause[:end].strip(" ,:;-–()")
-    changed = True
-    while changed and name:
-        changed = False
-        for word in _NAME_TRAIL:
-            if re.search(rf"(?:^|[\s,]){re.escape(word)}$", name, re.IGNORECASE):
-                name = name[: len(name) - len(word)].rstrip(" ,:;-–")
-                changed = True
+    while name:
+        trail = _NAME_TRAIL_RE.search(name)
+        if trail is None:
+            break
+        name = name[: trail.start()].rstrip(" ,:;-–")
     return _NAME_LEAD.sub("", name).strip(" ,:;-–")
 
 

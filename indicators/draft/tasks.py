@@ -94,7 +94,7 @@ def time_phrase(text: str) -> str | None:
     """The part of a "Giao ..." paragraph that states when: "phấn đấu hoàn thành trong năm 2025", "thường xuyên"."""
     patterns = [
         r"(?:xác định đây là )?nhiệm vụ thường xuyên[^.;]*",
-        r"(?:thực hiện |triển khai thực hiện )?thường xuyên(?:,\s*trong đó)?[^.;]*?(?:các năm tiếp theo|$)",
+        r"(?:thực hiện |triển khai thực hiện )?thường xuyên(?:,\s*trong đó)?[^.;]*?(?:các năm tiếp theo|(?=[.;])|$)",
         r"(?:tập trung cao điểm )?từ nay cho?\s*đến[^.;]*",
         r"(?:phấn đấu )?hoàn thành (?:trong|trước)[^.;,]*",
         r"trước ngày\s+\d{1,2}/\d{1,2}/\d{4}",
@@ -106,8 +106,7 @@ def time_phrase(text: str) -> str | None:
         match = re.search(pattern, text, re.IGNORECASE)
         if match:
             phrase = match.group(0).strip(" ,.;")
-            phrase = re.sub(r"^xác định đây là\s+", "", phrase, flags=re.IGNORECASE)
-            return phrase
+            return re.sub(r"^xác định đây là\s+", "", phrase, flags=re.IGNORECASE)
     return None
 
 
@@ -126,6 +125,7 @@ def find_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
     last_giao: DraftTask | None = None
     last_giao_untimed: tuple[Paragraph, str, str] | None = None
     previous_bullet: Paragraph | None = None
+    last_item: Paragraph | None = None
     for paragraph in paragraphs:
         text = paragraph.text.strip()
         if paragraph.table:
@@ -134,20 +134,28 @@ def find_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
             block = {}
             last_giao_untimed = None
             previous_bullet = None
+            last_item = None
+        elif paragraph.number and not _LEAD.match(text):
+            last_item = paragraph
         for key, regex in (("lead", _LEAD), ("coop", _COOP), ("time", _TIME)):
             match = regex.match(text)
             if match:
                 if key == "time" and last_giao_untimed is not None and "lead" not in block:
-                    giao, lead, title = last_giao_untimed
-                    tasks.append(_task(giao, title, lead, None, match.group("v").strip(" ."), cadence, paragraph))
+                    source, lead, title = last_giao_untimed
+                    tasks.append(_task(source, title, lead, None, match.group("v").strip(" ."), cadence, paragraph))
                     last_giao_untimed = None
                     break
                 block[key] = (match.group("v").strip().rstrip("."), paragraph)
                 if key == "time" and "lead" in block:
                     lead_text, lead_paragraph = block["lead"]
                     coop = block.get("coop", (None, paragraph))[0]
-                    tasks.append(_task(lead_paragraph, paragraph.heading_text, lead_text, coop, block["time"][0],
-                                       cadence, paragraph))  # fmt: skip
+                    item = last_item if last_item is not None and last_item.section == lead_paragraph.section else None
+                    block_title = item.text.strip(" .") if item else paragraph.heading_text
+                    task = _task(lead_paragraph, block_title, lead_text, coop, block["time"][0], cadence, paragraph)
+                    if item is not None and item.number and not item.heading:
+                        task.section = f"{task.section}.{item.number}" if task.section else item.number
+                    tasks.append(task)
+                    last_item = None
                     block = {}
                 break
         else:
@@ -208,7 +216,6 @@ def _task(source: Paragraph, title: str, lead: str, coop: str | None, time_frame
 
 def table_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
     """Rows of a danh mục table whose header names the lead ("chủ trì") and the time ("thời gian", "tiến độ")."""
-    rows = [p for p in paragraphs if p.table]
     tasks: list[DraftTask] = []
     columns: dict[str, int] | None = None
     group = ""
@@ -237,7 +244,14 @@ def table_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
             task.supervisor_text = cells[columns["supervisor"]] or None
         tasks.append(task)
 
-    for paragraph in rows:
+    for paragraph in paragraphs:
+        if not paragraph.table:
+            group_row = re.match(r"^([IVX]+)\s*[.)]\s", paragraph.raw.strip())
+            if columns is not None and group_row:  # a group row whose empty cells were trimmed off
+                flush()
+                current, current_paragraph = None, None
+                group = group_row.group(1)
+            continue
         cells = paragraph.raw.split("\t")
         lowered = [cell.lower() for cell in cells]
         if columns is None:

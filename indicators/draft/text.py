@@ -92,12 +92,14 @@ def _control_share(sample: bytes) -> float:
 
 
 def _docx_text(data: bytes) -> str:
+    import zipfile
+
     from docx import Document  # python-docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError) as error:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
         raise DraftInputError(f"không đọc được tệp .docx (not a readable .docx file): {error}") from None
     lines = [paragraph.text for paragraph in document.paragraphs]
     for table in document.tables:
