@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 
-from indicators.clock import vietnam_today
+from indicators.clock import Clock, vietnam_today
 from ingest.board import SeriesKey, refresh_snapshot
 from ingest.catalogue_store import CatalogueCache
 from ingest.database import connect
@@ -135,9 +135,10 @@ class _Worker:
     """The child's side: one connection (opened again after a failure) and the catalogue, read again only when a
     load has changed it."""
 
-    def __init__(self, database_url: str, grace_days: int) -> None:
+    def __init__(self, database_url: str, grace_days: int, today: Clock = vietnam_today) -> None:
         self.database_url = database_url
         self.grace_days = grace_days
+        self.today = today
         self._conn: psycopg.Connection[Any] | None = None
         self._catalogues = CatalogueCache()
 
@@ -146,7 +147,7 @@ class _Worker:
         try:
             catalogue = self._catalogues.current(conn)
             only = None if request == "all" else {(indicator, region) for indicator, region in json.loads(request)}
-            return refresh_snapshot(conn, catalogue, vietnam_today(), self.grace_days, only)
+            return refresh_snapshot(conn, catalogue, self.today(), self.grace_days, only)
         except psycopg.OperationalError:
             conn.close()
             raise

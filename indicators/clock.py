@@ -17,9 +17,14 @@ VIETNAM = ZoneInfo(VIETNAM_ZONE_NAME)
 Clock = Callable[[], date]
 
 
+def utc_now() -> datetime:
+    """The current instant (aware, UTC): the one reading of the system clock, which tests may replace."""
+    return datetime.now(UTC)
+
+
 def vietnam_now() -> datetime:
     """The current instant, as Vietnam's wall-clock time (aware)."""
-    return datetime.now(UTC).astimezone(VIETNAM)
+    return utc_now().astimezone(VIETNAM)
 
 
 def vietnam_today() -> date:

@@ -122,6 +122,19 @@ class TargetBasis(StrEnum):
     )
 
 
+class BandKind(StrEnum):
+    one_sided = "one_sided"  # a range read in the direction: beyond its demanding end still meets
+    two_sided = "two_sided"  # a structural share ("tỷ trọng ... 70-71%"): outside the band either way does not meet
+
+
+class WithinYear(StrEnum):
+    """What a sub-annual value covers (docs/status.md, "Giá trị của một kỳ trong năm")."""
+
+    year_to_date = "year_to_date"  # from 1 January to the period's end: budget revenue, GRDP growth "6 tháng"
+    end_of_period = "end_of_period"  # a level at the period's end: the same figure whatever the period's length
+    per_period = "per_period"  # the period alone: a quarter's own figure, not cumulative
+
+
 class PathKind(StrEnum):
     constant = "constant"
     linear = "linear"
@@ -137,7 +150,9 @@ class Target(Model):
     value: Number | None = None
     low: Number | None = None
     high: Number | None = None
-    strict: bool = False  # "trên": strictly better than the value
+    strict: bool = False  # "trên": strictly better than the value (at the target's final period)
+    maintain: bool = False  # "duy trì": the level is held in every year of the period, each year end judged
+    band: BandKind = BandKind.one_sided  # for ranges: two_sided when above the high end is not better
     basis: TargetBasis = TargetBasis.value
     quote: str = Field(min_length=3)
     reason: str | None = None  # why a target is qualitative
@@ -160,6 +175,16 @@ class Target(Model):
             case _:
                 if self.value is None or self.low is not None or self.high is not None:
                     raise ValueError(f"an {self.kind.value} target has a value and no low/high")
+        if self.band is BandKind.two_sided and self.kind is not TargetKind.range:
+            raise ValueError("band: two_sided is for a range target (low-high)")
+        if self.maintain and (self.kind is TargetKind.qualitative or self.basis is not TargetBasis.value):
+            raise ValueError("a maintain target holds a level: a computable kind with basis value")
+        maintained = "duy trì" in self.quote.lower() and self.computable and self.basis is TargetBasis.value
+        if maintained and not self.maintain:
+            raise ValueError(
+                '"duy trì" (maintain): the level is held every year of the period; set maintain: true and give the '
+                "period as the years it is held (e.g. 2021-2030)"
+            )
         return self
 
     @property
@@ -228,12 +253,21 @@ class Indicator(Model):
     targets: list[Target] = Field(min_length=1)
     path: Path | None = None  # None: the default for its measure and target (see default_path_kind)
     tolerance: float = Field(default=0.05, ge=0, le=1)
+    within_year: WithinYear | None = None  # None: from the measure (see values_within_year)
     note: str | None = None
 
     @field_validator("unit")
     @classmethod
     def _unit_is_known(cls, unit: str) -> str:
         return _known_unit(unit)
+
+    @property
+    def values_within_year(self) -> WithinYear:
+        """What a sub-annual value covers: levels are read at the period's end, flows, growth rates and shares
+        from the start of the year, unless the catalogue says the values are per period."""
+        if self.within_year is not None:
+            return self.within_year
+        return WithinYear.end_of_period if self.measure is Measure.level else WithinYear.year_to_date
 
     @property
     def path_kind(self) -> PathKind:
@@ -254,6 +288,8 @@ class Indicator(Model):
 
 def default_path_kind(indicator: Indicator) -> PathKind:
     target = indicator.final_target
+    if target.maintain:
+        return PathKind.constant
     if target.basis is TargetBasis.change_per_period:
         return PathKind.change_per_period
     if target.basis in (TargetBasis.multiple_of_baseline, TargetBasis.average_growth):

@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from indicators.model import Direction, Indicator, Measure, PathKind, Target, TargetBasis, TargetKind
+from indicators.model import (
+    BandKind,
+    Direction,
+    Indicator,
+    Measure,
+    PathKind,
+    Target,
+    TargetBasis,
+    TargetKind,
+    WithinYear,
+)
 from indicators.periods import Frequency, Period
 
 HIGHER = 1  # at least the band's low end is good
@@ -55,7 +65,9 @@ class JudgedTarget:
     sense: int  # HIGHER, LOWER or EXACT
     low: float
     high: float
-    strict: bool
+    strict: bool  # "trên": at the target's final period, equal is not enough (on the path it is)
+    two_sided: bool = False  # a band that is not met beyond either end (a structural share)
+    approximate: bool = False  # "khoảng": within the tolerance at the final period counts as achieved
 
     @property
     def least_demanding(self) -> float:
@@ -77,7 +89,14 @@ def judge_target(target: Target, better: Direction) -> JudgedTarget:
             sense = EXACT
         case _:  # approx and range read in the direction
             sense = direction_sense
-    return JudgedTarget(sense, low, high, target.strict)
+    return JudgedTarget(
+        sense,
+        low,
+        high,
+        target.strict,
+        two_sided=target.band is BandKind.two_sided,
+        approximate=target.kind is TargetKind.approx,
+    )
 
 
 def qualitative_reason(target: Target) -> str:
@@ -141,6 +160,7 @@ class Segment:
 class YearRule:
     target: JudgedTarget  # target_for(year) in judged terms
     span_first_year: int  # first year of that target's span (average growth is counted from there)
+    last_year: int  # last year of that target: its final period settles it, and it names the target period
     segment: Segment | None  # linear and compound paths only
 
 
@@ -179,6 +199,8 @@ class IndicatorPlan:
     baseline_value: float | None  # the printed value; None: look it up in the series
     baseline_periods: frozenset[Period]  # periods of the series that give the baseline value
     milestones: tuple[tuple[float, float], ...]  # (position, value) in judged terms
+    within_year: WithinYear  # what a sub-annual value covers
+    period_keys: dict[int, int]  # year -> last year of the target period it belongs to (see period_key)
 
     @property
     def target_position(self) -> float:
@@ -189,6 +211,26 @@ class IndicatorPlan:
     def per_year(self) -> bool:
         """Targets that apply to each year on their own: a year-end value is achieved or missed for that year."""
         return self.shape in (PathKind.constant, PathKind.flow) and self.basis is not TargetBasis.average_growth
+
+    @property
+    def several_target_periods(self) -> bool:
+        return len(set(self.period_keys.values())) > 1
+
+    def period_key(self, year: int) -> int:
+        """The target period a year belongs to, named by its last year: the year's own target, or for a year with
+        none (between targets, qualitative) the next one; before the first target the first, after the last the
+        final one. Two years with the same key are judged against the same target."""
+        key = self.period_keys.get(year)
+        if key is not None:
+            return key
+        return self.period_keys[self.first_year] if year < self.first_year else self.final_year
+
+    def counts_as_year(self, period: Period) -> bool:
+        """Does the period's value stand for its whole year? The year itself, and the year's last quarter, month
+        or half when sub-annual values are year to date or levels (not when they are per period)."""
+        if period.frequency.periods_per_year == 1:
+            return True
+        return period_facts(period).year_end and self.within_year is not WithinYear.per_period
 
     def year_share(self, period: Period) -> float:
         """Share of the annual flow expected by the end of the period (seasonal profile when given)."""
@@ -221,7 +263,9 @@ class IndicatorPlan:
                 return segment_band
             low, high = segment_band
         expected = high if target.sense == LOWER else low
-        return Band(expected, low, high, target, decisive=facts.year_end and self.per_year)
+        # Each year settles a per-year target; any other target is settled by its own last year's year end.
+        decisive = facts.year_end and (self.per_year or period.year == rule.last_year)
+        return Band(expected, low, high, target, decisive=decisive)
 
     def _segment_band(
         self, segment: Segment, position: float, baseline_value: float | None
@@ -290,10 +334,11 @@ def compile_plan(indicator: Indicator) -> IndicatorPlan:
         milestones = tuple(sorted((m.period.position, m.value) for m in indicator.path.milestones))
     profile = indicator.path.seasonal_profile if indicator.path is not None else None
 
+    within_year = indicator.values_within_year
     baseline_periods: frozenset[Period] = frozenset()
     if baseline is not None and not baseline.assigned:  # an assigned figure is entered, never observed
         baseline_periods = frozenset({baseline.period})
-        if baseline.period.frequency is Frequency.year:
+        if baseline.period.frequency is Frequency.year and within_year is not WithinYear.per_period:
             baseline_periods |= {year_end_period(baseline.period.year, indicator.frequency)}
 
     return IndicatorPlan(
@@ -317,7 +362,22 @@ def compile_plan(indicator: Indicator) -> IndicatorPlan:
         baseline_value=baseline.value if baseline is not None else None,
         baseline_periods=baseline_periods,
         milestones=milestones,
+        within_year=within_year,
+        period_keys=_period_keys(years, first_year, final_year),
     )
+
+
+def _period_keys(years: dict[int, "YearRule | str"], first_year: int, final_year: int) -> dict[int, int]:
+    """For each target year, the last year of the target period it belongs to (a year without a judgeable target
+    belongs to the next one that has, or to the final target)."""
+    keys: dict[int, int] = {}
+    following = final_year
+    for year in range(final_year, first_year - 1, -1):
+        rule = years.get(year)
+        if isinstance(rule, YearRule):
+            following = rule.last_year
+        keys[year] = following
+    return keys
 
 
 def _basis_of(target: Target, changes: bool) -> TargetBasis:
@@ -373,7 +433,7 @@ def _year_rule(
             segment = Segment(position, value, value, _end_position(target), end_low, end_high)
         else:
             return NO_BASELINE_DEFINED
-    return YearRule(judged, target.period.first_year, segment)
+    return YearRule(judged, target.period.first_year, target.period.last_year, segment)
 
 
 def _end_position(target: Target) -> float:

@@ -7,13 +7,13 @@ many series, compiling each indicator once.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import IntEnum, StrEnum
 from functools import cache
 from typing import NamedTuple
 
-from indicators.model import Direction, Indicator, PathKind, TargetBasis
+from indicators.model import Direction, Indicator, PathKind, TargetBasis, WithinYear
 from indicators.paths import (
     EXACT,
     NO_BASELINE_DEFINED,
@@ -26,9 +26,8 @@ from indicators.paths import (
     no_target_reason,
     period_facts,
     plan_for,
-    year_end_period,
 )
-from indicators.periods import Period, Span
+from indicators.periods import Frequency, Period, Span
 from indicators.projection import extrapolate, flow_year_end, weighted_trend
 
 DEFAULT_GRACE_DAYS = 30
@@ -106,6 +105,20 @@ class Evaluation:
     projection_meets_target: bool | None
     reason: str | None  # why no_data / not_computable, in Vietnamese then English
     last_recorded_at: datetime | None  # when the judged value's latest revision was stored
+    approximately: bool = False  # achieved an approximate target ("khoảng") within the tolerance, not at its value
+    period_target: float | None = None  # the target of the judged value's period (least demanding value)
+    previous: "PreviousOutcome | None" = None  # the outcome of the latest earlier target period
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousOutcome:
+    """How the target period before the current one ended: its latest value judged against its own target."""
+
+    period: str  # the period of that value
+    status: Status
+    actual: float | None  # in judged terms
+    target: float | None  # that period's target (least demanding value)
+    approximately: bool = False
 
 
 class _Grade(IntEnum):
@@ -208,27 +221,105 @@ def _evaluate(
         return unjudged(
             Status.no_data, f"chưa có số liệu cho các năm chỉ tiêu {span} (no value for the target years {span})"
         )
+    if not plan.several_target_periods:
+        return _judge(plan, region, series, index, overdue, final_target)
 
+    # The board judges the current target period; the latest earlier one's outcome goes beside it.
+    current = plan.period_key(as_of.year)
+    judged_key = plan.period_key(series[index].period.year)
+    if judged_key < current:
+        previous = _previous(_judge(plan, region, series[: index + 1], index, overdue, final_target))
+        span = _period_span(plan, current)
+        return replace(
+            unjudged(
+                Status.no_data,
+                f"chưa có số liệu cho chỉ tiêu {span} (no value yet for the {span} target)",
+            ),
+            previous=previous,
+        )
+    evaluation = _judge(plan, region, series, index, overdue, final_target)
+    for earlier in range(index - 1, -1, -1):
+        year = series[earlier].period.year
+        if year < plan.first_year:
+            break
+        if plan.period_key(year) < judged_key:
+            earlier_evaluation = _judge(plan, region, series[: earlier + 1], earlier, overdue, final_target)
+            return replace(evaluation, previous=_previous(earlier_evaluation))
+    return evaluation
+
+
+def _period_span(plan: IndicatorPlan, key: int) -> Span:
+    """The years of the target period named `key` (its last year)."""
+    years = [year for year, year_key in plan.period_keys.items() if year_key == key]
+    return Span(min(years, default=key), key)
+
+
+def _previous(evaluation: Evaluation) -> PreviousOutcome:
+    assert evaluation.period is not None
+    return PreviousOutcome(
+        evaluation.period, evaluation.status, evaluation.actual, evaluation.period_target, evaluation.approximately
+    )
+
+
+def _judge(
+    plan: IndicatorPlan,
+    region: str,
+    series: Sequence[Observation],
+    index: int,
+    overdue: bool,
+    final_target: float | None,
+) -> Evaluation:
+    """Judge series[index] against the band of its period."""
     observation = series[index]
+
+    def unjudged(reason: str, actual: float | None = None) -> Evaluation:
+        return Evaluation(
+            indicator=plan.code,
+            region=region,
+            period=str(observation.period),
+            actual=actual,
+            expected=None,
+            low=None,
+            high=None,
+            target=final_target,
+            status=Status.not_computable,
+            report_overdue=overdue,
+            progress_ratio=None,
+            projection=None,
+            projection_meets_target=None,
+            reason=reason,
+            last_recorded_at=observation.recorded_at,
+        )
+
     baseline_value = _baseline_value(plan, series)
     actual = _judged_actual(plan, series, index, baseline_value)
     if isinstance(actual, str):
-        return unjudged(Status.not_computable, actual, index)
+        return unjudged(actual)
     band = plan.band(observation.period, baseline_value)
     if isinstance(band, str):
-        return unjudged(Status.not_computable, band, index, actual)
+        return unjudged(band, actual)
 
-    grade = _grade(actual, band.target, band.expected, plan.tolerance)
+    # Strictness ("trên") is for the target's final period: on the path, a value exactly on E(t) is on track.
+    grade = _grade(actual, band.target, band.low, band.high, band.expected, plan.tolerance, strict=band.decisive)
+    approximately = False
     if band.decisive:
-        status = Status.achieved if grade is _Grade.meets else Status.missed
+        # "khoảng": within the tolerance at the final period is achieved, approximately.
+        approximately = grade is _Grade.close and band.target.approximate
+        status = Status.achieved if grade is _Grade.meets or approximately else Status.missed
     else:
         status = (Status.on_track, Status.at_risk, Status.off_track)[grade]
     projection, projection_target = _projection(plan, series, index, actual, band, baseline_value)
     meets: bool | None = None
     if projection is not None and projection_target is not None:
-        meets = _grade(projection, projection_target, projection_target.least_demanding, plan.tolerance) is (
-            _Grade.meets
-        )
+        meets = _grade(
+            projection,
+            projection_target,
+            projection_target.low,
+            projection_target.high,
+            projection_target.least_demanding,
+            plan.tolerance,
+            strict=True,
+        ) is (_Grade.meets)
     return Evaluation(
         indicator=plan.code,
         region=region,
@@ -245,6 +336,8 @@ def _evaluate(
         projection_meets_target=meets,
         reason=None,
         last_recorded_at=observation.recorded_at,
+        approximately=approximately,
+        period_target=band.target.least_demanding,
     )
 
 
@@ -273,6 +366,14 @@ def _next_period(period: Period) -> Period:
     return period.next()
 
 
+@cache
+def _in_frequency(period: Period, frequency: Frequency) -> Period:
+    """The period of `frequency` that ends when `period` ends (or contains its end)."""
+    if period.frequency is frequency:
+        return period
+    return Period.containing(period.end, frequency)
+
+
 def report_due(
     indicator: Indicator, series: Sequence[Observation], grace_days: int = DEFAULT_GRACE_DAYS
 ) -> tuple[Period, date] | None:
@@ -287,7 +388,8 @@ def _report_due(plan: IndicatorPlan, series: Sequence[Observation], grace_days: 
     first period of the first target year, plus the grace days.
     """
     if series:
-        due_period = _next_period(series[-1].period)
+        # By the indicator's own frequency: after an annual figure of a quarterly indicator, next year's Q1 is due.
+        due_period = _next_period(_in_frequency(series[-1].period, plan.frequency))
         if due_period.year > plan.final_year:
             return None
     else:
@@ -327,6 +429,9 @@ def _judged_actual(
     value = observation.value
     match plan.basis:
         case TargetBasis.value:
+            per_period = plan.within_year is WithinYear.per_period and plan.shape is PathKind.flow
+            if per_period and observation.period.frequency is not Frequency.year:
+                return _year_to_date(series, index)
             return value
         case TargetBasis.multiple_of_baseline:
             if baseline_value is None:
@@ -338,7 +443,10 @@ def _judged_actual(
             previous_period = Period(
                 observation.period.year - 1, observation.period.frequency, observation.period.index
             )
-            previous = _value_for(series, index, previous_period)
+            if plan.counts_as_year(observation.period):  # a year's figure: last year's, in any year-end form
+                previous = _year_value(plan, series, index, previous_period.year)
+            else:
+                previous = _value_for(series, index, previous_period)
             if previous is None and previous_period in plan.baseline_periods:
                 previous = baseline_value
             if previous is None:
@@ -375,12 +483,37 @@ def _value_for(series: Sequence[Observation], before: int, period: Period) -> fl
     return None
 
 
+def _year_to_date(series: Sequence[Observation], index: int) -> float | str:
+    """A per-period flow's total from January to series[index]'s end: the sum of the year's periods so far."""
+    current = series[index].period
+    total = 0.0
+    for part in range(1, current.index + 1):
+        period = Period(current.year, current.frequency, part)
+        value = series[index].value if part == current.index else _value_for(series, index, period)
+        if value is None:
+            return f"thiếu giá trị kỳ {period} để cộng dồn từ đầu năm (missing {period} for the year to date)"
+        total += value
+    return total
+
+
+def _year_value(plan: IndicatorPlan, series: Sequence[Observation], before: int, year: int) -> float | None:
+    """The full-year value of `year` among series[:before]: the year's own figure, or its year-end quarter, month
+    or half when those stand for the year (2021 and 2021-Q4 alike). The year's figure sorts after its Q4 and wins."""
+    for index in range(before - 1, -1, -1):
+        period = series[index].period
+        if period.year < year:
+            return None
+        if period.year == year and plan.counts_as_year(period):
+            return series[index].value
+    return None
+
+
 def _yearly_rates(plan: IndicatorPlan, series: Sequence[Observation], index: int, first_year: int) -> list[float] | str:
     """The year-end rates of first_year .. the judged year - 1, then the judged value (this year's rate so far)."""
     current = series[index]
     rates = []
     for year in range(first_year, current.period.year):
-        rate = _value_for(series, index, year_end_period(year, plan.frequency))
+        rate = _year_value(plan, series, index, year)
         if rate is None:
             return f"thiếu giá trị năm {year} để tính tăng trưởng bình quân (missing the {year} value for the average)"
         rates.append(rate)
@@ -388,12 +521,21 @@ def _yearly_rates(plan: IndicatorPlan, series: Sequence[Observation], index: int
     return rates
 
 
-def _grade(actual: float, target: JudgedTarget, expected: float, tolerance: float) -> _Grade:
+def _grade(
+    actual: float, target: JudgedTarget, low: float, high: float, expected: float, tolerance: float, *, strict: bool
+) -> _Grade:
+    """How `actual` compares with the band [low, high] at its period; `strict` applies the target's "trên"."""
     slack = _ROUNDING * max(1.0, abs(expected))
     if target.sense == EXACT:
         return _Grade.meets if abs(actual - expected) <= tolerance * abs(expected) + slack else _Grade.far
+    if target.two_sided:
+        outside = max(low - actual, actual - high)  # positive: that far beyond the nearer end
+        if outside <= slack:
+            return _Grade.meets
+        nearer = low if actual < low else high
+        return _Grade.close if outside <= tolerance * abs(nearer) + slack else _Grade.far
     gap = (actual - expected) * target.sense  # positive: better than expected
-    if gap > slack or (gap >= -slack and not target.strict):
+    if gap > slack or (gap >= -slack and not (strict and target.strict)):
         return _Grade.meets
     if gap >= -tolerance * abs(expected) - slack:
         return _Grade.close
@@ -432,7 +574,7 @@ def _projection(
         return actual, plan.final
     if plan.shape is PathKind.flow and plan.basis is TargetBasis.value:
         # A flow target is a yearly amount: project this year's total against this year's target.
-        return flow_year_end(observation.value, plan.year_share(period)), band.target
+        return flow_year_end(actual, plan.year_share(period)), band.target
 
     target = plan.final
     points = [(period_facts(o.period).position, o.value) for o in series[max(0, index - 4) : index + 1]]

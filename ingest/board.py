@@ -180,13 +180,16 @@ def refresh_snapshot(
         with conn.cursor().copy(
             "COPY indicator_status (indicator, region, as_of, period, actual, expected, low, high, target, status,"
             " report_overdue, progress_ratio, projection, projection_meets_target, reason, last_recorded_at,"
-            " path_inputs) FROM STDIN"
+            " path_inputs, approximately, previous_period, previous_status, previous_actual, previous_target)"
+            " FROM STDIN"
         ) as copy:
             for e in evaluations:
+                p = e.previous
                 copy.write_row(
                     (e.indicator, e.region, as_of, e.period, e.actual, e.expected, e.low, e.high, e.target,
                      e.status.value, e.report_overdue, e.progress_ratio, e.projection, e.projection_meets_target,
-                     e.reason, e.last_recorded_at, inputs[(e.indicator, e.region)])
+                     e.reason, e.last_recorded_at, inputs[(e.indicator, e.region)], e.approximately,
+                     p and p.period, p and p.status.value, p and p.actual, p and p.target)
                 )  # fmt: skip
         with conn.cursor().copy(
             "COPY indicator_path (indicator, region, period, period_start, period_end, expected, low, high) FROM STDIN"

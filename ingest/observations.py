@@ -13,9 +13,10 @@ from typing import Any
 
 import psycopg
 
+from indicators.plausibility import SCALE_FACTOR, scale_warning
 from ingest.errors import ChitieuError
 from ingest.formats import Row
-from ingest.validation import RowError, RowValidator
+from ingest.validation import RowError, RowValidator, StoredAs
 
 MAX_REPORTED_ERRORS = 1000
 _CONFLICT_RETRIES = 5
@@ -29,11 +30,15 @@ class ImportSummary:
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    warnings: list[RowError] = field(default_factory=list)  # plausible but suspicious values (strict=true refuses)
+    stored_as: list[StoredAs] = field(default_factory=list)  # rows whose period was stored as another
     touched: set[tuple[str, str]] = field(default_factory=set)  # (indicator, region) written, not reported
 
     def as_dict(self) -> dict[str, Any]:
         body = asdict(self)
         body["errors"] = body["errors"][:MAX_REPORTED_ERRORS]
+        body["warnings"] = body["warnings"][:MAX_REPORTED_ERRORS]
+        body["stored_as"] = body["stored_as"][:MAX_REPORTED_ERRORS]
         del body["touched"]
         return body
 
@@ -153,6 +158,9 @@ def ingest_batch(
             raise OutOfScope(validator.scope_errors)
         if validator.may_repeat_keys:
             _reject_duplicates(conn, summary)
+        _check_against_recent(conn, validator, summary)
+        summary.warnings = sorted(validator.warnings, key=lambda warning: warning.row)
+        summary.stored_as = validator.stored_as
         downgrades = _decide_and_insert(
             conn, summary, key_id=key_id, force=force, period_range=(validator.first_start, validator.last_start)
         )
@@ -169,6 +177,48 @@ def ingest_batch(
             raise psycopg.Rollback(transaction)
     summary.touched = validator.touched
     return summary
+
+
+# Staged values far off the latest stored value of their series (one index probe per series; periods the batch
+# writes are skipped): the candidates for the
+# recent-value plausibility rule, which indicators/plausibility.py then words.
+_FAR_FROM_RECENT = """
+WITH series AS (SELECT DISTINCT indicator, region FROM stage),
+latest AS (
+    SELECT s.indicator, s.region, o.value FROM series s
+    CROSS JOIN LATERAL (
+        SELECT value FROM observations o WHERE o.indicator = s.indicator AND o.region = s.region
+            AND NOT EXISTS (  -- a period the batch rewrites is no reference for itself (a correction of a slip)
+                SELECT 1 FROM stage x WHERE x.indicator = o.indicator AND x.region = o.region AND x.period = o.period
+            )
+        ORDER BY o.period_start DESC, o.period DESC, o.revision DESC LIMIT 1
+    ) o
+)
+SELECT st.row, st.indicator, st.value, l.value FROM stage st JOIN latest l USING (indicator, region)
+WHERE st.value <> 0 AND l.value <> 0
+    AND greatest(abs(st.value / l.value), abs(l.value / st.value)) >= %(factor)s
+ORDER BY st.row
+"""
+
+
+def _check_against_recent(conn: psycopg.Connection[Any], validator: RowValidator, summary: ImportSummary) -> None:
+    """Warn about (or, strict, refuse) values far off their series' latest stored value."""
+    warned = {warning.row for warning in validator.warnings}
+    refused: list[int] = []
+    for row, indicator_code, value, latest in conn.execute(_FAR_FROM_RECENT, {"factor": SCALE_FACTOR}).fetchall():
+        if row in warned:
+            continue
+        indicator = validator.catalogue.indicators[indicator_code]
+        warning = scale_warning(indicator, value, latest, "số liệu gần nhất")
+        if warning is None:
+            continue
+        if validator.strict:
+            summary.errors.append(RowError(row, "value", warning))
+            refused.append(row)
+        else:
+            validator.warnings.append(RowError(row, "value", warning))
+    if refused:
+        conn.execute("DELETE FROM stage WHERE row = ANY(%s)", [refused])
 
 
 def _ensure_stage(conn: psycopg.Connection[Any]) -> None:

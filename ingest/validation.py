@@ -17,6 +17,8 @@ from indicators.clock import period_bounds
 from indicators.model import Indicator
 from indicators.numbers import NumberFormat, NumberFormatError, format_vi_exact, is_ambiguous, parse_number
 from indicators.periods import Frequency, Period, PeriodError
+from indicators.plausibility import scale_warning, target_reference
+from indicators.reporting import stored_as_message, stored_period
 from indicators.units import UNITS
 from ingest.keys import ApiKey
 
@@ -45,6 +47,17 @@ class ParsedPeriod(NamedTuple):
     period: Period
     text: str  # as stored: "2024-06"
     start: datetime  # midnight in Vietnam on its first day
+    reported: Period | None = None  # the period as sent, when it is stored as another one ("2024-H1" as "2024-Q2")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAs:
+    """A row whose period is stored as another: the import answer says so."""
+
+    row: int
+    sent: str
+    period: str
+    message: str
 
 
 class ValidRow(NamedTuple):
@@ -87,10 +100,21 @@ def string_value_parser(number_format: NumberFormat | None) -> ValueParser:
 class RowValidator:
     """Validates rows against one catalogue snapshot; `scope_errors` collects rows outside the key's scope."""
 
-    def __init__(self, catalogue: Catalogue, key: ApiKey | None, parse_string: ValueParser | None = None) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        key: ApiKey | None,
+        parse_string: ValueParser | None = None,
+        *,
+        strict: bool = False,
+    ) -> None:
         self.catalogue = catalogue
         self.key = key
         self.parse_string = parse_string
+        self.strict = strict  # plausibility warnings are row errors
+        self.warnings: list[RowError] = []  # values that look like the wrong scale (indicators/plausibility.py)
+        self.stored_as: list[StoredAs] = []  # rows whose period was stored as another one (indicators/reporting.py)
+        self._target_references: dict[tuple[str, Period], float | None] = {}
         self.scope_errors: list[RowError] = []
         self.touched: set[tuple[str, str]] = set()  # (indicator, region) of the valid rows
         self.key_hashes: set[int] = set()  # hashes of (indicator, region, period) of the valid rows
@@ -98,7 +122,7 @@ class RowValidator:
         self.first_start: datetime | None = None  # earliest and latest period_start of the valid rows
         self.last_start: datetime | None = None
         # Worked out for the indicators and regions a batch names, once each: a one-row push names one of each.
-        self._period_problems: dict[tuple[str, str], str | None] = {}
+        self._stored_periods: dict[tuple[str, str], ParsedPeriod | str] = {}
         self._ancestors: dict[str, list[str]] = {}
         self._tracked: dict[str, set[str]] = {}
 
@@ -204,7 +228,21 @@ class RowValidator:
             self.first_start = parsed.start
         if self.last_start is None or parsed.start > self.last_start:
             self.last_start = parsed.start
+        if parsed.reported is not None:
+            sent = str(parsed.reported)
+            self.stored_as.append(StoredAs(row, sent, parsed.text, stored_as_message(sent, parsed.period, indicator)))
+        warning = self._scale_warning(indicator, parsed.period, value)
+        if warning is not None:
+            if self.strict:
+                return [RowError(row, "value", warning)]
+            self.warnings.append(RowError(row, "value", warning))
         return ValidRow(row, indicator.code, region_code, parsed.start, parsed.text, value, status, note)
+
+    def _scale_warning(self, indicator: Indicator, period: Period, value: float) -> str | None:
+        key = (indicator.code, period)
+        if key not in self._target_references:
+            self._target_references[key] = target_reference(indicator, period)
+        return scale_warning(indicator, value, self._target_references[key], "chỉ tiêu")
 
     def _period(
         self, raw: object, indicator: Indicator | None, fail: Callable[[str, str], None]
@@ -221,12 +259,26 @@ class RowValidator:
             return parsed
         # A batch repeats the same few periods for the same indicators: judge each pair once.
         key = (indicator.code, text)
-        problem = self._period_problems.get(key, "")
-        if problem == "":
-            problem = self._period_problems[key] = self._period_problem(indicator, parsed.period)
-        if problem is not None:
-            fail("period", problem)
+        stored = self._stored_periods.get(key)
+        if stored is None:
+            stored = self._stored_periods[key] = self._stored_period(indicator, parsed)
+        if isinstance(stored, str):
+            fail("period", stored)
             return None
+        return stored
+
+    def _stored_period(self, indicator: Indicator, parsed: ParsedPeriod) -> ParsedPeriod | str:
+        """The period the value is stored as (a half-year figure of a quarterly indicator as its Q2), or the
+        problem."""
+        stored = stored_period(indicator, parsed.period)
+        if isinstance(stored, str):
+            return stored
+        problem = self._period_problem(indicator, stored)
+        if problem is not None:
+            return problem
+        if stored == parsed.period:
+            return parsed
+        return ParsedPeriod(stored, str(stored), period_bounds(stored)[0], reported=parsed.period)
         return parsed
 
     def _period_problem(self, indicator: Indicator, period: Period) -> str | None:

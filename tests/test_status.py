@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from indicators.model import (
+    BandKind,
     Baseline,
     Direction,
     Group,
@@ -20,13 +21,22 @@ from indicators.model import (
     Target,
     TargetBasis,
     TargetKind,
+    WithinYear,
 )
 from indicators.periods import Frequency, Period
-from indicators.status import Evaluation, Observation, Status, evaluate, evaluate_board, expected_series
+from indicators.status import (
+    Evaluation,
+    Observation,
+    PreviousOutcome,
+    Status,
+    evaluate,
+    evaluate_board,
+    expected_series,
+)
 
 
-def target(period: str, kind: TargetKind, **values: Any) -> Target:
-    return Target(period=period, kind=kind, quote="trích dẫn từ văn bản", **values)
+def target(period: str, kind: TargetKind, quote_text: str = "trích dẫn từ văn bản", **values: Any) -> Target:
+    return Target(period=period, kind=kind, quote=quote_text, **values)
 
 
 def indicator(code: str, targets: list[Target], **fields: Any) -> Indicator:
@@ -174,7 +184,11 @@ def test_002_agricultural_labour_share_about_a_value_reads_as_at_most() -> None:
         measure=Measure.share,
     )
     assert judge(labour, [obs("2024", 32.0)], date(2025, 2, 1)).status is Status.achieved
-    assert judge(labour, [obs("2024", 32.5)], date(2025, 2, 1)).status is Status.missed
+    # "khoảng": within the tolerance (32,1 x 1,05 = 33,705) is achieved, approximately (issue 14, decision 6)
+    close = judge(labour, [obs("2024", 32.5)], date(2025, 2, 1))
+    assert (close.status, close.approximately) == (Status.achieved, True)
+    assert judge(labour, [obs("2024", 32.0)], date(2025, 2, 1)).approximately is False
+    assert judge(labour, [obs("2024", 33.8)], date(2025, 2, 1)).status is Status.missed
 
 
 # 004 (Chương trình hành động, to 2030): "Đến năm 2030, GRDP (giá hiện hành) tăng khoảng 2,5-3 lần so với năm 2020".
@@ -241,7 +255,9 @@ def test_004_average_growth_above_9_percent_a_year() -> None:
     assert result.projection == pytest.approx((1.08 * 1.10 * 1.095**8) ** 0.1 * 100 - 100)
     assert result.projection_meets_target is True
     exactly = judge(growth, [obs("2021", 9), obs("2022", 9), obs("2023", 9)], date(2024, 3, 1))
-    assert exactly.status is Status.at_risk  # "trên 9%": exactly 9 is not enough
+    assert exactly.status is Status.on_track  # "trên 9%" is for 2030: on the way, exactly on the path is on track
+    final = [obs(str(year), 9) for year in range(2021, 2031)]
+    assert judge(growth, final, date(2031, 3, 1)).status is Status.missed  # in 2030, exactly 9 is not enough
     gap = judge(growth, [obs("2021", 8), obs("2023", 9.5)], date(2024, 3, 1))
     assert gap.status is Status.not_computable
     assert gap.reason is not None
@@ -295,8 +311,11 @@ def test_004_lower_is_better_share_on_a_linear_path(value: float, status: Status
 
 def test_004_lower_is_better_share_at_the_final_period() -> None:
     assert judge(AGRI_SHARE_004, [obs("2030", 7.8)], date(2031, 3, 1)).status is Status.achieved
-    missed = judge(AGRI_SHARE_004, [obs("2030", 8.1)], date(2031, 3, 1))
-    assert (missed.status, missed.expected, missed.projection) == (Status.missed, 7.9, 8.1)
+    # "khoảng 7,9%": 8,1 is within 5% of 7,9 (up to 8,295): achieved approximately
+    close = judge(AGRI_SHARE_004, [obs("2030", 8.1)], date(2031, 3, 1))
+    assert (close.status, close.approximately, close.expected, close.projection) == (Status.achieved, True, 7.9, 8.1)
+    missed = judge(AGRI_SHARE_004, [obs("2030", 8.3)], date(2031, 3, 1))
+    assert (missed.status, missed.approximately) == (Status.missed, False)
 
 
 def test_004_lower_is_better_projection() -> None:
@@ -410,7 +429,8 @@ def test_strict_targets_need_strictly_better() -> None:
     )
     assert judge(share, [obs("2023-H2", 52.0)], date(2024, 2, 1)).status is Status.missed
     assert judge(share, [obs("2023-H2", 52.1)], date(2024, 2, 1)).status is Status.achieved
-    assert judge(share, [obs("2023-H1", 52.0)], date(2023, 8, 1)).status is Status.at_risk
+    assert judge(share, [obs("2023-H1", 52.0)], date(2023, 8, 1)).status is Status.on_track  # the path is not strict
+    assert judge(share, [obs("2023-H1", 51.9)], date(2023, 8, 1)).status is Status.at_risk
     assert judge(share, [obs("2023-H1", 52.01)], date(2023, 8, 1)).status is Status.on_track
     lower = indicator("below_3", [target("2023", TargetKind.at_most, value=3, strict=True)], direction=Direction.lower)
     assert judge(lower, [obs("2023", 3.0)], date(2024, 2, 1)).status is Status.missed
@@ -558,3 +578,77 @@ def test_milestones_path_progress_ratio_uses_the_baseline() -> None:
     result = judge(beds, [obs("2025", 27)], date(2026, 3, 1))
     assert (result.status, result.expected) == (Status.at_risk, 28)  # 27 >= 28 - 1,4
     assert result.progress_ratio == pytest.approx(3 / 4)
+
+
+# Issue 14: the semantics decided (docs/status.md §10); the same decisions are tested through the API in
+# tests/test_status_semantics_api.py.
+def test_a_full_year_figure_stands_for_the_year_in_changes_and_averages() -> None:
+    quarterly_poverty = POVERTY_004.model_copy(update={"frequency": Frequency.quarter})
+    for previous in ("2022", "2022-Q4"):
+        result = judge(quarterly_poverty, [obs(previous, 4.8), obs("2023", 4.1)], date(2024, 3, 1))
+        assert (result.status, result.actual) == (Status.achieved, pytest.approx(0.7))
+    per_quarter = quarterly_poverty.model_copy(update={"within_year": WithinYear.per_period})
+    result = judge(per_quarter, [obs("2022-Q4", 4.8), obs("2023", 4.1)], date(2024, 3, 1))
+    assert result.status is Status.not_computable  # a quarter alone is not the year
+
+
+def test_a_maintain_target_defaults_to_a_constant_path_judged_each_year() -> None:
+    forest = indicator(
+        "forest",
+        [target("2021-2030", TargetKind.at_least, value=52, strict=True, maintain=True)],
+        baseline=Baseline(period="2020", value=50),  # a baseline would otherwise draw a linear path
+    )
+    assert forest.path_kind is PathKind.constant
+    result = judge(forest, [obs("2023", 51)], date(2024, 3, 1))
+    assert (result.status, result.expected, result.period) == (Status.missed, 52, "2023")
+    with pytest.raises(ValueError, match="maintain"):
+        target("2030", TargetKind.at_least, value=52, quote_text="Duy trì trên 52%")
+
+
+def test_two_sided_bands_on_the_path_and_at_the_end() -> None:
+    share = indicator(
+        "structure",
+        [target("2025", TargetKind.range, low=70, high=71, band=BandKind.two_sided)],
+        frequency=Frequency.half_year,
+        measure=Measure.share,
+    )
+    assert judge(share, [obs("2025-H1", 71.5)], date(2025, 7, 31)).status is Status.at_risk  # within 5% of 71
+    assert judge(share, [obs("2025-H1", 80)], date(2025, 7, 31)).status is Status.off_track
+    assert judge(share, [obs("2025-H2", 70.0)], date(2026, 2, 1)).status is Status.achieved
+    assert judge(share, [obs("2025-H2", 71.2)], date(2026, 2, 1)).status is Status.missed
+    with pytest.raises(ValueError, match="two_sided"):
+        target("2025", TargetKind.at_least, value=70, band=BandKind.two_sided)
+
+
+def test_a_per_period_flow_is_summed_to_date() -> None:
+    per_quarter = BUDGET_003.model_copy(update={"frequency": Frequency.quarter, "within_year": WithinYear.per_period})
+    result = judge(per_quarter, [obs("2023-Q1", 1800), obs("2023-Q2", 2100)], date(2023, 7, 10))
+    assert (result.actual, result.status) == (3900, Status.on_track)
+    gap = judge(per_quarter, [obs("2023-Q2", 2100)], date(2023, 7, 10))
+    assert gap.status is Status.not_computable and gap.reason is not None and "2023-Q1" in gap.reason
+
+
+def test_the_board_judges_the_current_target_period_of_a_path() -> None:
+    share = indicator(
+        "share_path",
+        [target("2025", TargetKind.at_least, value=30), target("2030", TargetKind.at_least, value=40)],
+        baseline=Baseline(period="2020", value=20),
+    )
+    series = [obs("2024", 27), obs("2025", 31)]
+    settled = judge(share, series, date(2025, 12, 31))
+    assert (settled.status, settled.previous) == (Status.achieved, None)  # 2025 settles the 2025 target
+    later = judge(share, series, date(2026, 5, 1))
+    assert (later.status, later.period, later.target) == (Status.no_data, None, 40)
+    assert later.previous == PreviousOutcome("2025", Status.achieved, 31, 30)
+    on_the_way = judge(share, [*series, obs("2026", 33)], date(2027, 2, 1))
+    assert (on_the_way.status, on_the_way.expected) == (Status.on_track, pytest.approx(32))
+    assert on_the_way.previous == PreviousOutcome("2025", Status.achieved, 31, 30)
+
+
+def test_overdue_follows_the_reporting_frequency() -> None:
+    quarterly = GRDP_GROWTH_003.model_copy(
+        update={"frequency": Frequency.quarter, "targets": [target("2023-2024", TargetKind.at_least, value=7.5)]}
+    )
+    series = [obs("2023", 7.6)]
+    assert not judge(quarterly, series, date(2024, 4, 30)).report_overdue
+    assert judge(quarterly, series, date(2024, 5, 1)).report_overdue  # 2024-Q1 + 30 days, not 2024 + 30 days
