@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
-from api import auth, limits, problems
+from api import auth, docs, limits, problems
 from api.refresher import SnapshotRefresher
-from api.routes import alerts, catalogue, drafts, health, metrics, observations, reports, status
+from api.routes import alerts, catalogue, health, metrics, observations, reports, status
 from api.settings import Settings, get_settings
 from ingest.catalogue_store import CatalogueCache
 from ingest.database import DatabaseServer, connect
@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             server.close()
 
-    app = FastAPI(
+    app = docs.new_app(
         title="chitieu — Theo dõi chỉ tiêu (target monitor)",
         version="0.1.0",
         description=DESCRIPTION,
@@ -85,7 +85,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(status.router)
     app.include_router(metrics.router)
     app.include_router(alerts.router)
-    app.include_router(drafts.router)
     app.include_router(reports.router)
     _document_errors_and_limits(app, settings)
     return app
@@ -98,6 +97,7 @@ def _document_errors_and_limits(app: FastAPI, settings: Settings) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
+            observations.document(schema)
             problems.document(schema)
             writes = auth.document(schema, reads_keyed=settings.reads == "keyed")
             limits.document(schema, settings, writes)

@@ -114,6 +114,11 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "Nothing was written. Send again after the seconds given in Retry-After.",
         ),
         ProblemType(
+            "database-read-only", 503, "Cơ sở dữ liệu chỉ đọc", "Database not writable",
+            "Máy chủ cơ sở dữ liệu đang là bản sao chỉ đọc (có thể đang chuyển đổi dự phòng). Thử lại sau ít phút.",
+            "The database is a read-only replica, perhaps during a failover. Try again in a few minutes.",
+        ),
+        ProblemType(
             "not-ready", 503, "Dịch vụ chưa sẵn sàng", "Service not ready",
             "Dịch vụ đang khởi động hoặc cơ sở dữ liệu chưa cập nhật (chitieu db migrate).",
             "The service is starting or the database needs its migrations (chitieu db migrate).",

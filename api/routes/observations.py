@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
 
 from api.auth import KeyDep
 from api.deps import PoolDep, SettingsDep
@@ -35,6 +36,13 @@ class ObservationIn(BaseModel):
 class ObservationBatch(BaseModel):
     observations: list[ObservationIn]
     dry_run: bool = False
+
+
+def document(schema: dict[str, Any]) -> None:
+    """Define in the OpenAPI schema the JSON body that POST /v1/observations names by $ref: the route reads the body
+    itself (JSON or CSV), so FastAPI does not generate it."""
+    _, definitions = models_json_schema([(ObservationBatch, "validation")], ref_template="#/components/schemas/{model}")
+    schema.setdefault("components", {}).setdefault("schemas", {}).update(definitions["$defs"])
 
 
 class RowErrorOut(BaseModel):

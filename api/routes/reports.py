@@ -29,7 +29,7 @@ def content_disposition(filename: str) -> str:
 @router.get(
     "/reports/{programme}",
     summary="Báo cáo kết quả thực hiện chỉ tiêu (the periodic results report: DOCX, PDF, XLSX, HTML)",
-    operation_id="get_report",
+    operation_id="getReport",
     responses={
         200: {
             "content": {media: {} for media in ("application/pdf", "text/html")},
