@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import board, dashboards, draft, ingest, latency, memory
+from bench import board, dashboards, draft, ingest, latency, memory, periodic_report
 from bench.env import bench_cluster, machine, source_version, timescaledb_version
 from ingest.embedded import EmbeddedPostgres
 
@@ -53,6 +53,7 @@ BENCHMARKS: dict[str, Callable[[EmbeddedPostgres, bool], dict[str, Any]]] = {
     "board": lambda pg, quick: board.run(pg, board.QUICK if quick else board.FULL),
     "dashboards": lambda pg, quick: dashboards.run(pg, dashboards.QUICK if quick else dashboards.FULL),
     "memory": lambda pg, quick: memory.run(pg, memory.QUICK if quick else memory.FULL),
+    "report": lambda pg, quick: periodic_report.run(pg, periodic_report.QUICK if quick else periodic_report.FULL),
     "draft": lambda pg, quick: draft.run(pg, draft.QUICK if quick else draft.FULL),
 }
 

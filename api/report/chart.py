@@ -13,7 +13,7 @@ from api.report.model import IndicatorPage, number
 
 FONT = "Liberation Serif"
 WIDTH_CM, HEIGHT_CM = 16.0, 8.0
-DPI = 150
+DPI = 130
 MAX_TICKS = 10
 EPOCH = date(1970, 1, 1).toordinal()
 ACTUAL_COLOURS = ("#1f4e9c", "#6a8fd0", "#9bb5e3", "#334155")
@@ -56,7 +56,7 @@ def chart_png(page: IndicatorPage) -> bytes:
         label.set_fontfamily(FONT)
         label.set_fontsize(9)
     axes.legend(loc="best", fontsize=8, prop={"family": FONT, "size": 8}, frameon=False)
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.1, right=0.98, top=0.9, bottom=0.12)  # fixed: tight_layout draws twice
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()

@@ -214,14 +214,15 @@ def _grid(
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _repeat_header(table)
-    for column, title in enumerate(header):
-        _cell_text(table.cell(0, column), title, bold=True, centre=True)
-    for line, values in enumerate(rows, start=1):
-        for column, value in enumerate(values):
-            _cell_text(table.cell(line, column), value, centre=column != 1, right=column in (4, 5) and len(header) == 8)
-    for column, width in enumerate(widths_cm):
-        for cell in table.columns[column].cells:
-            cell.width = Cm(width)
+    widths = [Cm(width) for width in widths_cm]
+    for line, values in enumerate([header, *rows]):
+        # Cells row by row: python-docx's table.cell() and column.cells walk the whole table on every call.
+        for column, (cell, value) in enumerate(zip(table.rows[line].cells, values, strict=True)):
+            cell.width = widths[column]
+            if line == 0:
+                _cell_text(cell, value, bold=True, centre=True)
+            else:
+                _cell_text(cell, value, centre=column != 1, right=column in (4, 5) and len(header) == 8)
     return table
 
 

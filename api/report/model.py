@@ -240,8 +240,10 @@ def plan_text(indicator: Indicator, target: Target) -> str:
         case TargetBasis.average_growth:
             return f"bình quân {text}/năm"
         case TargetBasis.multiple_of_baseline:
-            baseline = f" năm {indicator.baseline.period.year}" if indicator.baseline else ""
-            return f"gấp {text} lần{baseline}"
+            baseline = indicator.baseline
+            if baseline is None:
+                return f"gấp {text} lần"
+            return f"gấp {text} lần {baseline.quote or f'năm {baseline.period.year}'}"
         case TargetBasis.change_per_period:
             verb = "giảm" if indicator.direction is Direction.lower else "tăng"
             points = " điểm %" if suffix == "%" else ""
