@@ -1,7 +1,9 @@
 """POST /v1/catalogue/drafts: a catalogue draft (YAML) from an uploaded document, for a key with the catalogue scope.
 
 The document is the raw request body (text, .docx or .pdf; `filename` tells the kind when the content does not).
-The catalogue scope is held in the key's programme list: `chitieu keys create --programmes catalogue` (or '*').
+The catalogue scope is a key for every programme (`chitieu keys create --programmes '*'`): drafting a catalogue
+reaches beyond any one programme. (A "catalogue" entry in the programme list is accepted too, for a future
+scopes column; ingest/keys.py refuses unknown programme names today.)
 """
 
 from typing import Annotated
@@ -41,7 +43,7 @@ async def create_draft(
 ) -> Response:
     if CATALOGUE_SCOPE not in key.programmes and ALL not in key.programmes:
         raise Problem(403, "Khóa không có quyền danh mục (the key has no catalogue scope)",
-                      "Issue a key with `--programmes catalogue` to draft catalogues.", slug="out-of-scope")  # fmt: skip
+                      "Drafting needs a key for every programme: `chitieu keys create --programmes '*'`.", slug="out-of-scope")  # fmt: skip
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BYTES:
         raise Problem(413, "Tệp quá lớn (file too large)", f"The limit is {MAX_BYTES // 1024 // 1024} MB.",
