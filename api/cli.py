@@ -189,7 +189,7 @@ def cmd_keys_list(args: argparse.Namespace, settings: Settings) -> None:
 
     with database(settings) as server, connect(server.url) as conn:
         for key in list_keys(conn):
-            state = "revoked" if key.revoked_at else "active"
+            state = key.state()
             print(
                 f"{key.id}  {state:7}  {key.office}  regions={','.join(key.regions)}  programmes={','.join(key.programmes)}"
             )

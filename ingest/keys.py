@@ -8,11 +8,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 import psycopg
 from psycopg.rows import class_row
+
+from ingest.errors import ChitieuError
 
 PREFIX = "ctk_"
 ALL = "*"  # a scope entry meaning every region or every programme
@@ -27,6 +29,13 @@ class ApiKey:
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+
+    def state(self, now: datetime | None = None) -> Literal["active", "revoked", "expired"]:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= (now or datetime.now(UTC)):
+            return "expired"
+        return "active"
 
     def reaches_programme(self, programme: str) -> bool:
         return ALL in self.programmes or programme in self.programmes
@@ -51,7 +60,15 @@ def create_key(
     programmes: list[str],
     expires_at: datetime | None = None,
 ) -> tuple[str, str]:
-    """Store a new key and return (key id, token). The token is shown once and cannot be recovered."""
+    """Store a new key and return (key id, token). The token is shown once and cannot be recovered.
+
+    The office must be named and every region and programme must be in the loaded catalogue (or `*`): a typo would
+    give a key that can write nothing."""
+    office = office.strip()
+    if not office:
+        raise KeyScopeError("the office is empty: name the office the key is for (--office)")
+    _require_known(conn, "region", regions, "SELECT code FROM regions")
+    _require_known(conn, "programme", programmes, "SELECT id FROM programmes")
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     conn.execute(
@@ -59,6 +76,24 @@ def create_key(
         [key_id, office, regions, programmes, _hash(secret), expires_at],
     )
     return key_id, f"{PREFIX}{key_id}_{secret}"
+
+
+class KeyScopeError(ChitieuError):
+    """A key asked for with no office, or with regions or programmes the catalogue does not have."""
+
+
+def _require_known(conn: psycopg.Connection[Any], kind: str, asked: list[str], query: str) -> None:
+    if not asked:
+        raise KeyScopeError(f"no {kind}s given: name at least one (or * for every {kind})")
+    known = {str(row[0]) for row in conn.execute(query.encode())}
+    unknown = [code for code in asked if code != ALL and code not in known]
+    if unknown:
+        shown = sorted(known)[:12]
+        more = ", …" if len(known) > len(shown) else ""
+        raise KeyScopeError(
+            f"unknown {kind}{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: known {kind}s are "
+            f"{', '.join(shown)}{more} (or * for every {kind})"
+        )
 
 
 def revoke_key(conn: psycopg.Connection[Any], key_id: str) -> bool:
