@@ -1,7 +1,7 @@
 """The alert history: Alertmanager's webhook (POST /v1/alerts/webhook) and what fired and resolved (GET /v1/alerts).
 
 deploy/alertmanager/alertmanager.yml points every receiver at the webhook; the receiver's name is stored with each
-alert, so the history says who an alert was routed to. GET /v1/alerts/runbook serves docs/runbook.md, the page the
+alert, so the history says who an alert was routed to. GET /v1/alerts/runbook serves api/static/runbook.md, the page the
 alerts' runbook_url links to.
 """
 
@@ -21,7 +21,7 @@ from ingest.alerts_store import AlertEvent, NotifiedAlert, list_alert_events, re
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
-RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "runbook.md"
+RUNBOOK = Path(__file__).resolve().parents[1] / "static" / "runbook.md"  # package data (pyproject.toml)
 _GO_ZERO_TIME = datetime.fromisoformat("0001-01-01T00:00:00+00:00")
 
 
@@ -163,11 +163,11 @@ def get_alerts(
 
 @router.get(
     "/runbook",
-    summary="Hướng dẫn xử lý cảnh báo (alert runbook, docs/runbook.md)",
+    summary="Hướng dẫn xử lý cảnh báo (alert runbook)",
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}}, 404: {"content": {"application/problem+json": {}}}},
 )
 def runbook() -> Response:
     if not RUNBOOK.is_file():
-        raise Problem(404, "Không tìm thấy (not found)", "docs/runbook.md is not installed with this copy")
+        raise Problem(404, "Không tìm thấy (not found)", "api/static/runbook.md is not installed with this copy")
     return Response(RUNBOOK.read_text(encoding="utf-8"), media_type="text/plain; charset=utf-8")
