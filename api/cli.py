@@ -17,64 +17,108 @@ from dashboards import cli as dashboards_cli
 from dashboards import rules_cli
 from indicators.catalogue import CatalogueError
 from indicators.clock import vietnam_today
+from ingest import service_state
 from ingest.database import DatabaseServer
 from ingest.errors import ChitieuError, ConfigurationError
 
 
 @contextmanager
-def database(settings: Settings) -> Iterator[DatabaseServer]:
-    """The configured database, migrated; an embedded cluster started here is stopped on the way out."""
-    from api.app import open_database
-    from ingest.catalogue_store import load_catalogue_into
-    from ingest.database import connect
-    from ingest.migrate import migrate
-
-    server = open_database(settings)
+def database(settings: Settings, *, may_create: bool = False) -> Iterator[DatabaseServer]:
+    """The service's database, migrated: CHITIEU_DATABASE_URL, or the running serve's (its state file), or the
+    embedded cluster in the data directory, started for this command and stopped after. Only `may_create` commands
+    (db migrate) create a cluster; the others say where they looked instead of quietly making a second one."""
+    server = DatabaseServer.for_command(
+        settings.database_url,
+        settings.data_dir,
+        settings.embedded_port,
+        settings.embedded_database,
+        may_create=may_create,
+        wait_s=settings.serve_wait_s,
+    )
     try:
-        with connect(server.url) as conn:
-            migrate(conn)
-            if conn.execute("SELECT count(*) FROM catalogue_versions").fetchone() == (0,):
-                load_catalogue_into(conn, settings.catalogue_dir)  # first use: the bundled catalogue
+        prepare(server, settings)
         yield server
     finally:
         server.close()
 
 
+def prepare(server: DatabaseServer, settings: Settings) -> None:
+    """Migrate; on first use, load the bundled catalogue."""
+    from ingest.catalogue_store import load_catalogue_into
+    from ingest.database import connect
+    from ingest.migrate import migrate
+
+    with connect(server.url) as conn:
+        migrate(conn)
+        if conn.execute("SELECT count(*) FROM catalogue_versions").fetchone() == (0,):
+            load_catalogue_into(conn, settings.catalogue_dir)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     import signal
-
-    import uvicorn
 
     ensure_port_free(settings.host, settings.port)  # before the database starts and before "serving on"
     # uvicorn re-raises the signal that stopped it; make SIGTERM unwind like Ctrl-C so the embedded cluster stops.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    if settings.database_url:
+        external = DatabaseServer.open(settings.database_url, settings.data_dir, settings.embedded_port, "")
+        try:
+            _serve(external, settings)
+        finally:
+            external.close()
+        return
+    # The embedded cluster: announce this serve in the data directory, so other commands use its database (and wait
+    # while it starts); own the cluster, so it stops on exit even when a serve killed with -9 left it running.
+    data_dir = settings.data_dir.resolve()
+    api_url = f"http://{settings.host}:{settings.port}"
+    running = service_state.read_state(data_dir)
+    if running is not None:
+        raise ConfigurationError(
+            f"chitieu serve (pid {running.pid}, {running.api_url}) already runs on {data_dir}: stop it, or give "
+            "this one its own CHITIEU_DATA_DIR"
+        )
+    service_state.write_state(data_dir, service_state.ServeState(os.getpid(), False, None, api_url))
+    server = None
+    try:
+        server = DatabaseServer.open(None, data_dir, settings.embedded_port, settings.embedded_database, owner=True)
+        url = server.url
+        _serve(server, settings, on_ready=lambda: service_state.write_state(
+            data_dir, service_state.ServeState(os.getpid(), True, url, api_url)))  # fmt: skip
+    finally:
+        service_state.remove_state(data_dir)  # first: no command picks the database up while it stops
+        if server is not None:
+            server.close()
 
-    with database(settings) as server:
-        from ingest.catalogue_store import load_catalogue_into
-        from ingest.database import connect
 
-        if settings.load_catalogue_on_start:
-            with connect(server.url) as conn:
-                report = load_catalogue_into(conn, settings.catalogue_dir)
-            print(f"catalogue: {report.summary()}")
-        # Workers connect to the server started here instead of starting their own.
-        served = settings.model_copy(update={"database_url": server.url})
-        base = f"http://{settings.host}:{settings.port}"
-        print(f"chitieu serving on {base}  (API docs {base}/docs, readiness {base}/readyz, metrics {base}/metrics)")
-        print(f"database: {'embedded cluster in ' + str(settings.data_dir) if server.embedded else 'external'}")
-        if settings.workers > 1:
-            import os
+def _serve(server: DatabaseServer, settings: Settings, on_ready: Callable[[], None] | None = None) -> None:
+    import uvicorn
 
-            from api.metrics import prepare_multiprocess_dir
+    from ingest.catalogue_store import load_catalogue_into
+    from ingest.database import connect
 
-            os.environ["CHITIEU_DATABASE_URL"] = server.url
-            prepare_multiprocess_dir(settings.data_dir.resolve().parent / "prometheus-multiproc")
-            uvicorn.run("api.app:create_app", factory=True, host=settings.host, port=settings.port,
-                        workers=settings.workers, log_level=settings.log_level)  # fmt: skip
-        else:
-            from api.app import create_app
+    prepare(server, settings)
+    if settings.load_catalogue_on_start:
+        with connect(server.url) as conn:
+            report = load_catalogue_into(conn, settings.catalogue_dir)
+        print(f"catalogue: {report.summary()}")
+    if on_ready:
+        on_ready()
+    # Workers connect to the server started here instead of starting their own.
+    served = settings.model_copy(update={"database_url": server.url})
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"chitieu serving on {base}  (API docs {base}/docs, readiness {base}/readyz, metrics {base}/metrics)")
+    print(f"database: {'embedded cluster in ' + str(settings.data_dir) if server.embedded else 'external'}")
+    if settings.workers > 1:
+        from api.metrics import prepare_multiprocess_dir
 
-            uvicorn.run(create_app(served), host=settings.host, port=settings.port, log_level=settings.log_level)
+        os.environ["CHITIEU_DATABASE_URL"] = server.url
+        prepare_multiprocess_dir(settings.data_dir.resolve().parent / "prometheus-multiproc")
+        uvicorn.run("api.app:create_app", factory=True, host=settings.host, port=settings.port,
+                    workers=settings.workers, log_level=settings.log_level)  # fmt: skip
+    else:
+        from api.app import create_app
+
+        uvicorn.run(create_app(served), host=settings.host, port=settings.port, log_level=settings.log_level)
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -105,7 +149,7 @@ def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> None:
     from ingest.database import connect
     from ingest.migrate import latest_version
 
-    with database(settings) as server, connect(server.url) as conn:
+    with database(settings, may_create=True) as server, connect(server.url) as conn:
         row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
         print(f"database at migration {row[0] if row else 0} (latest {latest_version()})")
 

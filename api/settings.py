@@ -1,5 +1,6 @@
 """The one typed configuration of chitieu, read from CHITIEU_* environment variables (or a .env file)."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "indicators" / "catalogue"
 
 
+def default_data_dir() -> Path:
+    """<checkout>/.var/pg when run from a source checkout (make run), else $XDG_STATE_HOME/chitieu/pg: never a
+    directory relative to where the command happens to run."""
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / ".var" / "pg"
+    state_home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state_home) / "chitieu" / "pg"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHITIEU_", env_file=".env", extra="ignore")
 
@@ -17,7 +28,13 @@ class Settings(BaseSettings):
         default=None,
         description="PostgreSQL with TimescaleDB. Unset: chitieu runs its own cluster in data_dir.",
     )
-    data_dir: Path = Field(default=Path(".var/pg"), description="Embedded cluster's data directory.")
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Embedded cluster's data directory: absolute by default, the same from any working directory.",
+    )
+    serve_wait_s: float = Field(
+        default=15, ge=0, description="How long a command waits for a `chitieu serve` that is about to start."
+    )
     embedded_port: int = Field(default=55432, ge=1024, le=65535)
     embedded_database: str = "chitieu"
 

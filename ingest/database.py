@@ -6,10 +6,12 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from ingest import service_state
 from ingest.embedded import EmbeddedPostgres
 from ingest.errors import ConfigurationError
 
 CONNECT_TIMEOUT_S = 5
+SERVE_READY_WAIT_S = 180  # a first start: initdb, TimescaleDB, migrations, the catalogue
 
 
 @dataclass
@@ -18,22 +20,52 @@ class DatabaseServer:
 
     url: str
     embedded: EmbeddedPostgres | None = None
+    owner: bool = False  # `chitieu serve`: stops the cluster on close even if it found it running
 
     @classmethod
-    def open(cls, database_url: str | None, data_dir: Path, port: int, database: str) -> "DatabaseServer":
+    def open(
+        cls, database_url: str | None, data_dir: Path, port: int, database: str, *, owner: bool = False
+    ) -> "DatabaseServer":
         if database_url:
             server = cls(database_url)
             server.check_timescaledb()
             return server
         embedded = EmbeddedPostgres(data_dir, port)
-        embedded.start()
+        with service_state.start_lock(embedded.data_dir):
+            embedded.start()
         create_database(embedded.url("postgres"), database)
-        server = cls(embedded.url(database), embedded)
+        server = cls(embedded.url(database), embedded, owner)
         server.check_timescaledb()
         return server
 
+    @classmethod
+    def for_command(
+        cls, database_url: str | None, data_dir: Path, port: int, database: str, *, may_create: bool, wait_s: float
+    ) -> "DatabaseServer":
+        """The database a command other than `serve` works on: CHITIEU_DATABASE_URL; else the running service's,
+        from its state file (waiting for a serve that is starting); else the embedded cluster already in data_dir,
+        started for this command only. A cluster is created only when `may_create` (db migrate, db restore)."""
+        if database_url:
+            return cls.open(database_url, data_dir, port, database)
+        embedded = EmbeddedPostgres(data_dir, port)
+        data_dir, existing = embedded.data_dir, embedded.initialised()
+        state = service_state.wait_for_ready(data_dir, wait_s, SERVE_READY_WAIT_S, give_up_early=existing or may_create)
+        if state is not None and state.database_url:
+            return cls(state.database_url)
+        if not existing and not may_create:
+            raise ConfigurationError(
+                f"không có cơ sở dữ liệu chitieu ở (no chitieu database in) {data_dir} and no `chitieu serve` "
+                "running there: start `chitieu serve` (make run) first, or set CHITIEU_DATA_DIR to the service's "
+                "data directory, or CHITIEU_DATABASE_URL"
+            )
+        return cls.open(None, data_dir, port, database)
+
     def close(self) -> None:
-        if self.embedded is not None:
+        if self.embedded is None:
+            return
+        if self.owner:
+            self.embedded.stop(only_if_started_here=False)
+        elif service_state.read_state(self.embedded.data_dir) is None:  # a serve that began meanwhile keeps it
             self.embedded.stop()
 
     def check_timescaledb(self) -> str:
