@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import KeyDep
-from api.problems import Problem
+from api.problems import Problem, problem_doc
 from indicators.draft.build import draft_document
 from indicators.draft.text import MAX_BYTES, DraftInputError, extract_text
 from ingest.keys import ALL
@@ -31,7 +31,18 @@ def _draft(body: bytes, filename: str, programme: str | None, region: str | None
     "/drafts",
     summary="Bản dự thảo danh mục từ văn bản (draft a catalogue from a document)",
     response_class=Response,
-    responses={200: {"content": {"application/yaml": {}}, "description": "The draft, in the catalogue's schema."}},
+    responses={
+        200: {"content": {"application/yaml": {}}, "description": "The draft, in the catalogue's schema."},
+        400: problem_doc("Không đọc được văn bản: rỗng, nhị phân, PDF không có chữ (unreadable document)"),
+        413: problem_doc("Tệp quá lớn (file too large)"),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The document: text (UTF-8, UTF-16, Windows-1258), .docx or .pdf with a text layer.",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
 )
 async def create_draft(
     request: Request,
