@@ -261,11 +261,53 @@ def document(schema: dict[str, Any]) -> None:
             schemas[name] = removed
 
 
+# Pydantic's error types in Vietnamese; its English message follows in brackets.
+_VALIDATION_VI = {
+    "missing": "thiếu trường bắt buộc",
+    "extra_forbidden": "trường không xác định",
+    "greater_than": "giá trị quá nhỏ",
+    "greater_than_equal": "giá trị quá nhỏ",
+    "less_than": "giá trị quá lớn",
+    "less_than_equal": "giá trị quá lớn",
+    "finite_number": "phải là số hữu hạn",
+    "float_parsing": "phải là số",
+    "float_type": "phải là số",
+    "int_parsing": "phải là số nguyên",
+    "int_type": "phải là số nguyên",
+    "int_from_float": "phải là số nguyên",
+    "bool_parsing": "phải là true hoặc false",
+    "bool_type": "phải là true hoặc false",
+    "string_type": "phải là chuỗi",
+    "string_too_long": "chuỗi quá dài",
+    "string_too_short": "chuỗi quá ngắn",
+    "literal_error": "giá trị không thuộc các lựa chọn",
+    "enum": "giá trị không thuộc các lựa chọn",
+    "date_parsing": "ngày không hợp lệ, viết YYYY-MM-DD",
+    "date_from_datetime_parsing": "ngày không hợp lệ, viết YYYY-MM-DD",
+    "date_type": "ngày không hợp lệ, viết YYYY-MM-DD",
+    "datetime_parsing": "thời điểm không hợp lệ (ISO 8601)",
+    "datetime_from_date_parsing": "thời điểm không hợp lệ (ISO 8601)",
+    "datetime_type": "thời điểm không hợp lệ (ISO 8601)",
+    "json_invalid": "JSON không hợp lệ",
+    "model_type": "phải là một đối tượng JSON",
+    "model_attributes_type": "phải là một đối tượng JSON",
+    "dict_type": "phải là một đối tượng JSON",
+    "list_type": "phải là một danh sách",
+}
+
+
 def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+    """Each field at fault, its message Vietnamese first and pydantic's English beside it."""
     errors = []
     for item in error.errors():
         location = [str(part) for part in item.get("loc", ())]
-        errors.append({"field": ".".join(location[1:]) or location[0], "message": item.get("msg", "invalid")})
+        english = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        vietnamese = _VALIDATION_VI.get(str(item.get("type")))
+        if vietnamese is None:  # our own validators already write "tiếng Việt (English)"
+            message = english if "(" in english else f"không hợp lệ ({english})"
+        else:
+            message = f"{vietnamese} ({english})"
+        errors.append({"field": ".".join(location[1:]) or location[0], "message": message})
     return errors
 
 
@@ -302,7 +344,7 @@ def install(app: FastAPI) -> None:
         return Problem(
             422,
             "Dữ liệu không hợp lệ (invalid request)",
-            "The request does not match the schema; see errors.",
+            "Yêu cầu không khớp đặc tả, xem errors (the request does not match the schema; see errors).",
             slug="invalid-request",
             errors=_validation_errors(error),
         ).response(request)

@@ -75,7 +75,12 @@ def fill(db_url: str) -> str:
         for state in ("in_progress", "done"):
             answer = http.post(
                 "/v1/tasks/qtri-dh1.b.i.1/reports",
-                json={"reported_on": "2025-03-01", "state": state, "percent_done": 40, "note": "Đã trình HĐND"},
+                json={
+                    "reported_on": "2025-03-01",
+                    "state": state,
+                    "percent_done": 100 if state == "done" else 40,
+                    "note": "Đã trình HĐND",
+                },
                 headers={"Authorization": f"Bearer {first}"},
             )
             assert answer.status_code == 201

@@ -14,6 +14,7 @@ from api.routes.catalogue import find_indicator
 from api.scope import ReadScopeDep
 from indicators.clock import vietnam_today
 from indicators.status import Evaluation
+from indicators.task_reports import report_problems
 from ingest.board import compute_board
 from ingest.series import indicator_series
 from ingest.tasks_store import add_report, task_reports
@@ -100,9 +101,14 @@ def get_series(
 
 
 class TaskReportIn(BaseModel):
-    reported_on: date = Field(description="Ngày báo cáo (date of the report)")
+    reported_on: date = Field(
+        description="Ngày báo cáo (date of the report): from the year before the programme to the year after it, "
+        "not after today"
+    )
     state: Literal["not_started", "in_progress", "done", "cancelled"]
-    percent_done: float | None = Field(default=None, ge=0, le=100)
+    percent_done: float | None = Field(
+        default=None, ge=0, le=100, description="0-100; `done` needs 100 (or none), `not_started` 0 (or none)"
+    )
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -126,8 +132,22 @@ def post_task_report(
             f"Khóa {key.id} không được báo cáo nhiệm vụ {code} (key {key.id} may not report on {code}).",
             slug="out-of-scope",
         )
+    errors = [
+        {"field": field, "message": message}
+        for field, message in report_problems(
+            catalogue.programmes[task.programme], report.state, report.percent_done, report.reported_on, vietnam_today()
+        )
+    ]
     if report.note and any(ord(c) < 32 and c not in "\n\t" for c in report.note):
-        raise Problem(422, "Ghi chú có ký tự điều khiển (control characters in note)", slug="invalid-request")
+        errors.append({"field": "note", "message": "ghi chú có ký tự điều khiển (control characters in note)"})
+    if errors:
+        raise Problem(
+            422,
+            "Báo cáo tiến độ không hợp lệ (invalid progress report)",
+            "; ".join(error["message"] for error in errors),
+            slug="invalid-request",
+            errors=errors,
+        )
     with pool.connection() as conn:
         saved = add_report(
             conn,
