@@ -151,14 +151,18 @@ def rule_group() -> dict[str, Any]:
     return _json(group.build())
 
 
-def contact_point(webhook_url: str) -> dict[str, Any]:
-    """The service's webhook (POST /v1/alerts/webhook), as the contact point API takes it."""
+def contact_point(webhook_url: str, token: str | None = None) -> dict[str, Any]:
+    """The service's webhook (POST /v1/alerts/webhook), as the contact point API takes it; with the service's
+    webhook token as bearer credentials when given."""
+    settings: dict[str, Any] = {"url": webhook_url, "httpMethod": "POST"}
+    if token is not None:
+        settings |= {"authorization_scheme": "Bearer", "authorization_credentials": token}
     point = (
         alerting.ContactPoint()
         .uid(CONTACT_POINT)
         .name(CONTACT_POINT)
         .type("webhook")
-        .settings({"url": webhook_url, "httpMethod": "POST"})
+        .settings(settings)
         .disable_resolve_message(False)
     )
     return _json(point.build())
@@ -203,11 +207,12 @@ FILE_RULE_KEYS = ("uid", "title", "condition", "data", "noDataState", "execErrSt
 def alerting_provisioning() -> dict[str, Any]:
     """The provisioning file: rule group, contact point and the whole policy tree (of the Grafana it provisions).
 
-    The webhook address is Grafana's environment variable CHITIEU_ALERT_WEBHOOK_URL. Annotations are not expanded by
+    The webhook address and token are Grafana's environment variables CHITIEU_ALERT_WEBHOOK_URL and
+    CHITIEU_ALERTS_WEBHOOK_TOKEN. Annotations are not expanded by
     Grafana, so their `{{ $labels.x }}` templates stay as they are.
     """
     group = rule_group()
-    point = contact_point("${CHITIEU_ALERT_WEBHOOK_URL}")
+    point = contact_point("${CHITIEU_ALERT_WEBHOOK_URL}", "${CHITIEU_ALERTS_WEBHOOK_TOKEN}")
     route = notification_route()
     return {
         "apiVersion": 1,

@@ -280,6 +280,7 @@ def test_compose_gives_grafana_every_variable_its_provisioning_reads() -> None:
         "CHITIEU_GRAFANA_DB_PASSWORD",
         "CHITIEU_GRAFANA_DB_SSLMODE",
         "CHITIEU_ALERT_WEBHOOK_URL",
+        "CHITIEU_ALERTS_WEBHOOK_TOKEN",
     }
     assert referenced <= set(grafana_env)
     assert grafana_env["CHITIEU_ALERT_WEBHOOK_URL"].endswith("/v1/alerts/webhook")
