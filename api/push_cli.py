@@ -30,8 +30,10 @@ def cmd_push(args: argparse.Namespace, settings: object) -> None:
         return
     if not args.file and not args.resume:
         raise ChitieuError("cần một tệp (give a FILE to push), or --resume to send what is left in the spool")
-    if not args.server:
-        raise ChitieuError("cần --server URL (the server to send to), e.g. --server http://127.0.0.1:8000")
+    if not args.server or not args.server.startswith(("http://", "https://")) or args.server.endswith("://"):
+        raise ChitieuError(
+            f"cần --server http(s)://HOST:PORT (the server to send to), e.g. http://127.0.0.1:8000, not {args.server!r}"
+        )
     pusher = Pusher(args.server, read_key(args), spool.directory, decimal=args.decimal, partial=args.partial)
     if args.file:
         batches = pusher.spool(Path(args.file), args.batch_rows)
@@ -117,7 +119,10 @@ def register(
         f"The key: {KEY_VARIABLE}, or --key-file (mode 600).",
     )  # fmt: skip
     push.set_defaults(handler=cmd_push)
-    push.add_argument("file", nargs="?", help="CSV with columns indicator, region, period, value[, status, note]")
+    push.add_argument(
+        "file", nargs="?", help="CSV with columns indicator, region, period, value[, status, note], or a workbook "
+        "(.xlsx: a filled `chitieu template`, or a sheet with those columns; .xls, .ods)",
+    )  # fmt: skip
     push.add_argument("--server", help="e.g. http://127.0.0.1:8000")
     push.add_argument("--key-file", help="A file holding the office's API key (mode 600)")
     push.add_argument("--key", help=f"The office's API key (visible in ps: prefer {KEY_VARIABLE} or --key-file)")

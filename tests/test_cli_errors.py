@@ -42,6 +42,14 @@ def test_pushing_a_file_that_does_not_exist(tmp_path: Path) -> None:
     assert not list((tmp_path / "spool").glob("**/*.csv"))
 
 
+def test_pushing_to_a_server_address_without_scheme(tmp_path: Path) -> None:
+    source = tmp_path / "a.csv"
+    source.write_text("indicator,region,period,value\n")
+    result = chitieu("push", str(source), "--server", "localhost:8000", "--spool-dir", str(tmp_path / "spool"),
+                     env={"CHITIEU_KEY": "ctk_x"})  # fmt: skip
+    assert_one_line_error(result, "localhost:8000", "http")
+
+
 def test_dashboards_push_with_grafana_unreachable() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     result = chitieu("dashboards", "push", "--grafana-url", url, "--token", "t", "--db-password", "p")
