@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
 from api import auth, docs, limits, problems
-from api.refresher import SnapshotRefresher
+from api.leader import ElectedRefresher
 from api.routes import alerts, catalogue, health, metrics, observations, reports, status
 from api.settings import Settings, get_settings
 from ingest.catalogue_store import CatalogueCache
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.server = server
             app.state.pool = pool
             app.state.catalogues = CatalogueCache()
-            refresher = app.state.refresher = SnapshotRefresher(
+            refresher = app.state.refresher = ElectedRefresher(
                 server.url, settings.status_refresh_seconds, grace_days=settings.report_grace_days
             )
             refresher.start()

@@ -5,7 +5,8 @@ that the database URL does not show in the process list): judging series
 is Python work, seconds of it for a large board, and in the API process it would hold the interpreter lock while every
 request thread waits for it after each database round trip. The API process keeps one light thread that gathers the
 series each push wrote (`poke`) and sends them to the child once a second, and asks for the whole board every
-interval, since statuses such as "report overdue" change with the date alone.
+interval, since statuses such as "report overdue" change with the date alone. With several API processes on one
+database, only the elected one runs it (api/leader.py).
 
 The protocol is one line each way: the parent writes `all` or a JSON list of [indicator, region] pairs; the child
 answers `ok N` (series written) or `error MESSAGE`. A child that dies is started again.
@@ -32,6 +33,7 @@ log = logging.getLogger("chitieu.refresher")
 
 _URL_VARIABLE = "CHITIEU_REFRESHER_DATABASE_URL"
 _GRACE_VARIABLE = "CHITIEU_REFRESHER_GRACE_DAYS"
+REFRESH_LOCK = int.from_bytes(b"chitieu!") >> 1  # held by a child while it refreshes
 
 
 class SnapshotRefresher:
@@ -145,9 +147,15 @@ class _Worker:
     def handle(self, request: str) -> int:
         conn = self._connection()
         try:
-            catalogue = self._catalogues.current(conn)
-            only = None if request == "all" else {(indicator, region) for indicator, region in json.loads(request)}
-            return refresh_snapshot(conn, catalogue, self.today(), self.grace_days, only)
+            # One refresh at a time on the database: a child whose API process died finishes the refresh it was
+            # doing before the new leader's child reads the data (api/leader.py).
+            conn.execute("SELECT pg_advisory_lock(%s)", [REFRESH_LOCK])
+            try:
+                catalogue = self._catalogues.current(conn)
+                only = None if request == "all" else {(indicator, region) for indicator, region in json.loads(request)}
+                return refresh_snapshot(conn, catalogue, self.today(), self.grace_days, only)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK])
         except psycopg.OperationalError:
             conn.close()
             raise

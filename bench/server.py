@@ -13,10 +13,10 @@ import sys
 import uvicorn
 
 import api.app
-from api.refresher import SnapshotRefresher
+from api.leader import ElectedRefresher
 
 
-class IdleRefresher(SnapshotRefresher):
+class IdleRefresher(ElectedRefresher):
     """A refresher that is never started, ignores pokes and has nothing to stop."""
 
     def start(self) -> None:
@@ -31,7 +31,7 @@ class IdleRefresher(SnapshotRefresher):
 
 def main() -> None:
     if os.environ.get("CHITIEU_BENCH_REFRESHER") == "off":
-        api.app.SnapshotRefresher = IdleRefresher  # type: ignore[attr-defined]
+        api.app.ElectedRefresher = IdleRefresher  # type: ignore[attr-defined]
     app = api.app.create_app()
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
 
