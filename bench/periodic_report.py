@@ -15,7 +15,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from api.report import ReportFormat, render
-from api.report.model import BoardInput, build_report, report_year
+from api.report.model import BoardInput, build_report
+from api.report.words import report_year
 from bench.data import MONTHS, PROGRAMME, PROVINCE, observations, synthetic_catalogue
 from bench.env import bundled_catalogue
 from bench.stats import median

@@ -19,7 +19,7 @@ import pytest
 from docx import Document
 from docx.enum.section import WD_ORIENT
 
-from api.report.model import report_period_vi
+from api.report.words import report_period_vi
 from api.routes.reports import content_disposition
 from tests.ingest_helpers import make_key
 

@@ -9,7 +9,8 @@ from matplotlib import ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from api.report.model import IndicatorPage, number
+from api.report.model import IndicatorPage
+from api.report.words import number
 
 FONT = "Liberation Serif"
 WIDTH_CM, HEIGHT_CM = 16.0, 8.0

@@ -5,7 +5,8 @@ from typing import Any
 
 import psycopg
 
-from api.report.model import BoardInput, Report, TaskFact, build_report, report_year
+from api.report.model import BoardInput, Report, TaskFact, build_report
+from api.report.words import report_year
 from indicators.catalogue import Catalogue
 from indicators.status import DEFAULT_GRACE_DAYS
 from ingest.board import board_with_series

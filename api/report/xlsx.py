@@ -8,7 +8,8 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from api.report.model import Comparison, RegionTable, Report, Row
+from api.report.model import RegionTable, Report, Row
+from api.report.words import Comparison
 from indicators.text import neutralise_formula
 
 FONT = "Times New Roman"  # what the offices' templates use; Liberation Serif is its metric twin
