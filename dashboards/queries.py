@@ -35,6 +35,7 @@ from dashboards.vocabulary import (
 )
 from indicators.clock import VIETNAM_ZONE_NAME
 from indicators.model import Group, TargetBasis
+from indicators.text import neutralise_formula_sql
 from indicators.units import UNITS
 
 TIMEZONE = VIETNAM_ZONE_NAME
@@ -539,7 +540,7 @@ REPORTED_VALUES_COLUMNS = ("Kỳ", "Lần", "Giá trị", "Tình trạng số li
 INDICATOR_REPORTED_VALUES = table(
     f"""
 SELECT o.period AS "Kỳ", o.revision AS "Lần", o.value AS "Giá trị", {OBSERVATION_STATUS_LABEL} AS "Tình trạng số liệu",
-       o.note AS "Ghi chú", o.recorded_at AS "Ghi nhận lúc", coalesce(k.office, o.key_id) AS "Đơn vị báo cáo"
+       {neutralise_formula_sql("o.note")} AS "Ghi chú", o.recorded_at AS "Ghi nhận lúc", coalesce(k.office, o.key_id) AS "Đơn vị báo cáo"
 FROM observations o
 LEFT JOIN api_keys k ON k.id = o.key_id
 WHERE o.indicator = {INDICATOR} AND o.region = {REGION}
@@ -693,7 +694,8 @@ SELECT ts.section AS "Mục", ts.title_vi AS "Nhiệm vụ",
        (SELECT string_agg(a.name_vi, '; ' ORDER BY a.name_vi) FROM agencies a WHERE a.code = ANY (ts.lead))
            AS "Cơ quan chủ trì",
        ts.time_frame AS "Thời hạn", ts.due AS "Hạn hoàn thành", {TASK_STATE_LABEL} AS "Tình trạng",
-       ts.percent_done AS "% hoàn thành", ts.reported_on AS "Báo cáo gần nhất", ts.note AS "Nội dung báo cáo",
+       ts.percent_done AS "% hoàn thành", ts.reported_on AS "Báo cáo gần nhất",
+       {neutralise_formula_sql("ts.note")} AS "Nội dung báo cáo",
        CASE WHEN ts.overdue THEN {literal(REPORT_OVERDUE)} ELSE '' END AS "Quá hạn", ts.code AS ma_nhiem_vu
 FROM task_state ts
 {"WHERE ts.overdue" if only_overdue else ""}

@@ -1,9 +1,40 @@
-"""Text that leaves chitieu for other programs."""
+"""Text that leaves chitieu for a spreadsheet: a cell that starts like a formula is neutralised.
 
-FORMULA_STARTS = ("=", "+", "-", "@")
+A note such as `=cmd|' /C calc'!A0` is stored as sent, but Excel, LibreOffice or Google Sheets would run it as a
+formula when it reaches them in a CSV or XLSX export. Every export writes text through `neutralise_formula`, which
+puts a `'` in front of text starting with = + - @ (or a tab or carriage return, which some spreadsheets skip before
+reading such a sign), as OWASP's "CSV injection" advice says. SQL that an export reads (Grafana's tables) uses
+`neutralise_formula_sql`, the same rule written for PostgreSQL.
+"""
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NEUTRALISING_PREFIX = "'"
+
+
+def looks_like_formula(text: str) -> bool:
+    """True when a spreadsheet could read the text as a formula."""
+    return text.startswith(FORMULA_STARTS)
 
 
 def neutralise_formula(text: str) -> str:
-    """Text a spreadsheet would run as a formula (starting with = + - @) gets a leading apostrophe, so Excel and
-    LibreOffice show it as written (OWASP "CSV injection")."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """The text as a spreadsheet cell shows it literally: "=1+1" -> "'=1+1"; other text unchanged."""
+    return NEUTRALISING_PREFIX + text if looks_like_formula(text) else text
+
+
+def neutralise_formula_sql(expression: str) -> str:
+    """`neutralise_formula` as a PostgreSQL expression over a text `expression` (NULL stays NULL)."""
+    starts = ", ".join(f"E'{_sql_escape(start)}'" for start in FORMULA_STARTS)
+    return (
+        f"CASE WHEN left({expression}, 1) IN ({starts}) THEN '{NEUTRALISING_PREFIX * 2}' || {expression} "
+        f"ELSE {expression} END"
+    )
+
+
+def _sql_escape(character: str) -> str:
+    return {"'": "\\'", "\\": "\\\\", "\t": "\\t", "\r": "\\r"}.get(character, character)
+
+
+FORMULA_NOTE_WARNING = (
+    "ghi chú bắt đầu bằng = + - @: bảng tính có thể chạy nó như công thức; khi xuất ra sẽ thêm dấu ' phía trước "
+    "(the note starts like a spreadsheet formula; exports prefix it with ')"
+)

@@ -19,6 +19,7 @@ from indicators.numbers import NumberFormat, NumberFormatError, format_vi_exact,
 from indicators.periods import Frequency, Period, PeriodError
 from indicators.plausibility import scale_warning, target_reference
 from indicators.reporting import stored_as_message, stored_period
+from indicators.text import FORMULA_NOTE_WARNING, looks_like_formula
 from indicators.units import UNITS
 from ingest.keys import ApiKey
 
@@ -219,6 +220,10 @@ class RowValidator:
                 )
             )
             return []
+        if note is not None and looks_like_formula(note):  # stored as sent; exports neutralise it
+            if self.strict:
+                return [RowError(row, "note", FORMULA_NOTE_WARNING)]
+            self.warnings.append(RowError(row, "note", FORMULA_NOTE_WARNING))
         self.touched.add((indicator.code, region_code))
         key_hash = hash((indicator.code, region_code, parsed.text))
         if key_hash in self.key_hashes:

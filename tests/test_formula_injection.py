@@ -1,0 +1,53 @@
+"""Spreadsheet formula injection: a note such as `=cmd|' /C calc'!A0` is flagged on ingest (a warning; a row error with
+strict=true), stored as sent, and reaches Grafana's tables (and so their CSV export) neutralised with a leading `'`,
+by the same rule as every other export (indicators/text.py)."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dashboards import queries as q
+from dashboards.macros import Variable, expand
+from indicators.text import looks_like_formula, neutralise_formula, neutralise_formula_sql
+from ingest.database import connect
+from tests.ingest_helpers import make_key, post_json
+
+GRDP = "dthap-2023.grdp_growth"
+DDE = "=cmd|' /C calc'!A0"
+
+
+@pytest.fixture
+def token(db_url: str) -> str:
+    return make_key(db_url)
+
+
+def test_grafana_tables_show_formula_notes_neutralised(client: httpx.Client, token: str, db_url: str) -> None:
+    rows = [{"indicator": GRDP, "region": "dong_thap", "period": "2023-Q2", "value": 7.1, "note": DDE}]
+    assert post_json(client, token, rows).status_code == 200
+    variables = {"indicator": Variable.single(GRDP), "region": Variable.single("dong_thap")}
+    sql = expand(
+        q.INDICATOR_REPORTED_VALUES.sql, datetime(2020, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC), variables
+    )
+    with connect(_as_grafana(db_url)) as grafana:
+        shown = [row[4] for row in grafana.execute(sql)]
+    assert shown == ["'" + DDE]
+    task_sql = q.task_list(False).sql
+    assert neutralise_formula_sql("ts.note") in task_sql and neutralise_formula_sql("o.note") in sql
+
+
+def _as_grafana(db_url: str) -> str:
+    scheme, _, rest = db_url.partition("://")
+    return f"{scheme}://chitieu_grafana@{rest.split('@', 1)[-1]}"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=20))
+def test_the_sql_rule_is_the_python_rule(conn: psycopg.Connection[Any], text: str) -> None:
+    [(shown,)] = conn.execute(f"SELECT {neutralise_formula_sql('%(text)s::text')}", {"text": text}).fetchall()
+    assert shown == neutralise_formula(text)
+    assert not looks_like_formula(shown) and shown in (text, "'" + text)
