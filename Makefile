@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both set the machine up first (idempotent).
-.PHONY: setup run test lint bench generate
+.PHONY: setup run test test-ha lint bench generate
 
 setup:
 	@scripts/bootstrap.sh
@@ -10,6 +10,11 @@ run: setup
 test: setup
 	@scripts/test.sh
 
+# The database tier for real: etcd, two Patroni nodes, HAProxy, failover both ways (tests/test_ha.py), and
+# pgBackRest point-in-time recovery (tests/test_pitr.py); two to three minutes. Both are part of `make test` too.
+test-ha: setup
+	@scripts/test.sh tests/test_ha.py tests/test_pitr.py
+
 lint: setup
 	@scripts/lint.sh
 
@@ -19,3 +24,4 @@ bench: setup
 generate: setup
 	@.venv/bin/chitieu rules build
 	@.venv/bin/chitieu dashboards build
+	@.venv/bin/python scripts/k8s-configmaps.py

@@ -159,7 +159,10 @@ def monitoring_config_maps(catalogue: Catalogue, site: Site) -> dict[str, dict[s
 
 def monitoring_files(catalogue: Catalogue, site: Site) -> dict[str, str]:
     """File name under the overlay's monitoring/ -> text, its kustomization.yaml included."""
-    maps = monitoring_config_maps(catalogue, site)
+    return files_of(monitoring_config_maps(catalogue, site))
+
+
+def files_of(maps: dict[str, dict[str, Any]]) -> dict[str, str]:
     files = {name: to_yaml(document) for name, document in maps.items()}
     files["kustomization.yaml"] = to_yaml(
         {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": list(maps)}

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(postgresql-15 postgresql-server-dev-15 postgresql-client-15 cmake gcc make dpkg-dev
-          prometheus prometheus-alertmanager fonts-liberation2 poppler-utils docker-compose)
+          prometheus prometheus-alertmanager fonts-liberation2 poppler-utils docker-compose
+          patroni etcd-server etcd-client haproxy pgbackrest)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -25,8 +25,8 @@ from dashboards.kubernetes import (
     CONFIGMAP_LIMIT_BYTES,
     Site,
     differences,
+    files_of,
     monitoring_config_maps,
-    monitoring_files,
     overlays,
     read_site,
 )
@@ -39,11 +39,12 @@ BASE = K8S_DIR / "base"
 OVERLAYS = sorted(path for path in (K8S_DIR / "overlays").iterdir() if path.is_dir())
 KUSTOMIZATIONS = sorted(K8S_DIR.rglob("kustomization.yaml"))
 OPERATOR_KIND = ("acid.zalan.do/v1", "postgresql")
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, when PyYAML has it: the rules files are large
 DNS_1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 def load_documents(path: Path) -> list[dict[str, Any]]:
-    return [document for document in yaml.safe_load_all(path.read_text(encoding="utf-8")) if document]
+    return [document for document in yaml.load_all(path.read_text(encoding="utf-8"), Loader=LOADER) if document]
 
 
 def kustomization(directory: Path) -> dict[str, Any]:
@@ -154,7 +155,7 @@ def render(directory: Path) -> list[dict[str, Any]]:
         pytest.skip("kubectl is not installed: the Python checks above still ran")
     result = subprocess.run(["kubectl", "kustomize", str(directory)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    return [document for document in yaml.safe_load_all(result.stdout) if document]
+    return [document for document in yaml.load_all(result.stdout, Loader=LOADER) if document]
 
 
 @pytest.fixture(scope="module", params=[BASE, *OVERLAYS], ids=lambda path: str(path.relative_to(K8S_DIR)))
@@ -235,24 +236,39 @@ def catalogue() -> Any:
     return load_catalogue(REPO / "indicators" / "catalogue")
 
 
+Generated = tuple[dict[str, dict[str, Any]], dict[str, str]]
+
+
+@pytest.fixture(scope="module")
+def generated(catalogue: Any) -> dict[Path, Generated]:
+    """Each overlay's ConfigMaps and files as the script generates them now (a few seconds each: once)."""
+    result = {}
+    for overlay in OVERLAYS:
+        maps = monitoring_config_maps(catalogue, read_site(overlay))
+        result[overlay] = (maps, files_of(maps))
+    return result
+
+
 def test_overlays_with_monitoring_are_the_overlays() -> None:
     assert OVERLAYS, "no overlay"
     assert overlays(K8S_DIR) == OVERLAYS
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda path: path.name)
-def test_monitoring_config_maps_are_current(overlay: Path, catalogue: Any) -> None:
-    problems = differences(overlay, monitoring_files(catalogue, read_site(overlay)))
+def test_monitoring_config_maps_are_current(overlay: Path, generated: dict[Path, Generated]) -> None:
+    problems = differences(overlay, generated[overlay][1])
     assert not problems, "\n".join(problems) + "\nrun `.venv/bin/python scripts/k8s-configmaps.py`"
 
 
-def test_a_stale_monitoring_file_is_reported(tmp_path: Path, catalogue: Any) -> None:
+def test_a_stale_monitoring_file_is_reported(tmp_path: Path, generated: dict[Path, Generated]) -> None:
     overlay = tmp_path / "overlay"
     shutil.copytree(OVERLAYS[0], overlay)
+    (overlay / "monitoring" / "kustomization.yaml").unlink()
     rules = sorted((overlay / "monitoring").glob("prometheus-rules-*.yaml"))[0]
     rules.write_text(rules.read_text(encoding="utf-8").replace("for: 15m", "for: 16m"), encoding="utf-8")
     (overlay / "monitoring" / "prometheus-rules-removed.yaml").write_text("# left over\n")
-    problems = differences(overlay, monitoring_files(catalogue, read_site(overlay)))
+    problems = differences(overlay, generated[OVERLAYS[0]][1])
+    assert any("kustomization.yaml: missing" in problem for problem in problems), problems
     assert any(rules.name in problem and "differs" in problem for problem in problems), problems
     assert any("prometheus-rules-removed.yaml: stale" in problem for problem in problems), problems
 
@@ -264,7 +280,7 @@ def test_monitoring_config_maps_carry_the_generated_files(catalogue: Any) -> Non
     assert len(rules) == len(catalogue.programmes)
     dashboards = [m for m in maps.values() if m["metadata"]["labels"].get("grafana_dashboard") == "1"]
     assert len(dashboards) == len(list((REPO / "deploy" / "grafana" / "dashboards").glob("*.json")))
-    files = monitoring_files(catalogue, site)
+    files = files_of(maps)
     for name, document in maps.items():
         assert DNS_1123.match(document["metadata"]["name"]), name
         text = files[name].encode()
@@ -282,11 +298,11 @@ def test_monitoring_config_maps_carry_the_generated_files(catalogue: Any) -> Non
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda path: path.name)
-def test_committed_config_maps_read_back_as_the_files(overlay: Path, catalogue: Any) -> None:
+def test_generated_config_maps_read_back_as_the_files(overlay: Path, generated: dict[Path, Generated]) -> None:
     """The YAML block style keeps every byte: what Prometheus, Alertmanager and Grafana read is what was generated."""
-    expected = monitoring_config_maps(catalogue, read_site(overlay))
-    for name, document in expected.items():
-        (committed,) = load_documents(overlay / "monitoring" / name)
+    maps, files = generated[overlay]
+    for name, document in maps.items():
+        committed = yaml.load(files[name], Loader=LOADER)
         assert committed["data"] == {key: str(text) for key, text in document["data"].items()}, name
         for key, text in committed["data"].items():
             if key.endswith((".yml", ".yaml")):
