@@ -35,6 +35,7 @@ from dashboards.vocabulary import (
 )
 from indicators.catalogue import Catalogue
 from indicators.model import Programme
+from indicators.periods import Frequency
 
 TAG = "chitieu"
 FOLDER_UID = "chitieu"
@@ -50,10 +51,13 @@ DETAIL_CHART_PANEL_ID = 3  # the chart the revision markers are drawn on; alert 
 
 STATUS_COLUMN = "Trạng thái"
 MARKED_TEXT_COLUMNS = ("Báo cáo", "Dự báo", "Quá hạn")
-DETAIL_LINK = (
-    f"/d/{DETAIL_UID}/?var-programme=${{__data.fields.ma_chuong_trinh}}"
-    "&var-indicator=${__data.fields.ma_chi_tieu}&var-region=${__data.fields.ma_dia_ban}&${__url_time_range}"
-)
+# The row's detail URL comes from its "Chi tiết" column (shown as a word), which carries the codes: the code columns
+# themselves are left out of the table by the organize transformation, so a link cannot read them.
+DETAIL_LINK = f'${{__data.fields["{q.DETAIL_COLUMN}"]}}&${{__url_time_range}}'
+DETAIL_WORD = "Xem chi tiết ›"
+DEFAULT_API_URL = "http://127.0.0.1:8000"  # CHITIEU_PUBLIC_URL's default: where the report links of the overviews go
+REPORT_FORMATS = (("pdf", "Báo cáo (PDF)", "report as PDF"), ("docx", "Báo cáo (Word)", "report as Word"),
+                  ("xlsx", "Biểu số liệu (Excel)", "table as Excel"))  # fmt: skip
 
 
 def stable_uid(prefix: str, code: str) -> str:
@@ -145,7 +149,12 @@ def text_mappings() -> list[model.ValueMapping]:
         text: model.ValueMappingResult(text=text, color=color, index=index)
         for index, (text, color) in enumerate(colors.items())
     }
-    return [model.ValueMap(options=options)]
+    detail = model.RegexMap(
+        options=model.DashboardRegexMapOptions(
+            pattern="^/d/.*", result=model.ValueMappingResult(text=DETAIL_WORD, color="blue", index=len(options))
+        )
+    )
+    return [model.ValueMap(options=options), detail]
 
 
 def status_colors_by_field() -> list[tuple[model.MatcherConfig, list[model.DynamicConfigValue]]]:
@@ -157,8 +166,15 @@ def detail_link() -> dashboard_builders.DashboardLink:
         dashboard_builders.DashboardLink("Xem chi tiết chỉ tiêu")
         .type(model.DashboardLinkType.LINK)
         .url(DETAIL_LINK)
-        .tooltip("Indicator detail")
+        .tooltip("Chi tiết chỉ tiêu (indicator detail)")
     )
+
+
+def hide_codes(columns: tuple[str, ...]) -> model.DataTransformerConfig | None:
+    """Grafana's "organize fields": the `ma_*` code columns stay in the query (for the tests, and for readers of the
+    data) but not in the table a leader sees."""
+    codes = {column: True for column in columns if column.startswith("ma_")}
+    return model.DataTransformerConfig(id_val="organize", options={"excludeByName": codes}) if codes else None
 
 
 # --- Panels. ----------------------------------------------------------------------------------------------------
@@ -176,7 +192,7 @@ def table_panel(
         .with_target(parts.target(query))
         .height(height)
         .span(span)
-        .decimals(2)
+        .unit("locale")  # the reader's own separators: 1.967 and 7,5 in a Vietnamese browser; decimals from SQL
         .filterable(True)
         .cell_height(common.TableCellHeight.SM)
         .mappings(text_mappings())
@@ -189,6 +205,9 @@ def table_panel(
         panel = panel.with_override(by_names(*marked), [cell_display("color-text")])
     if links:
         panel = panel.data_links([detail_link()])
+    hidden = hide_codes(query.columns)
+    if hidden is not None:
+        panel = panel.with_transformation(hidden)
     return panel
 
 
@@ -216,7 +235,7 @@ def status_pie(parts: Parts, query: PanelQuery) -> piechart.Panel:
         piechart.Panel()
         .id(parts.panel_id())
         .title("Chỉ tiêu theo trạng thái")
-        .description("Number of indicator-region series in each status.")
+        .description("Số chỉ tiêu (theo địa bàn) ở mỗi trạng thái — Indicator-region series in each status.")
         .datasource(datasource_ref())
         .with_target(parts.target(query))
         .height(9)
@@ -260,12 +279,16 @@ def chart(parts: Parts, title: str, description: str, *, height: int = 10, span:
 
 
 def unit_from_query(ref_id: str) -> model.DataTransformerConfig:
-    """Grafana's "config from query results": the unit of the number fields, from the `unit` column of a query."""
+    """Grafana's "config from query results": the unit and decimals of the number fields, from a query's `unit` and
+    `decimals` columns (the indicator's unit: tỷ đồng, %, a count ...)."""
     return model.DataTransformerConfig(
         id_val="configFromData",
         options={
             "configRefId": ref_id,
-            "mappings": [{"fieldName": "unit", "handlerKey": "unit"}],
+            "mappings": [
+                {"fieldName": "unit", "handlerKey": "unit"},
+                {"fieldName": "decimals", "handlerKey": "decimals"},
+            ],
             "applyTo": {"id": "byType", "options": "number"},
         },
     )
@@ -310,59 +333,46 @@ def programme_title(programme: Programme, catalogue: Catalogue) -> str:
     return f"Tổng quan chỉ tiêu · {province} · {PROGRAMME_KIND_LABELS[programme.kind]}{document} ({programme.span})"
 
 
-def overview(programme: Programme, catalogue: Catalogue) -> GeneratedDashboard:
+def report_links(programme: Programme, api_url: str) -> list[dashboard_builders.DashboardLink]:
+    """Links to the programme's periodic report (GET /v1/reports/{programme}), as of the end of the time range."""
+    base = f"{api_url.rstrip('/')}/v1/reports/{programme.id}?as_of=${{__to:date:YYYY-MM-DD}}&format="
+    return [
+        dashboard_builders.DashboardLink(title)
+        .type(model.DashboardLinkType.LINK)
+        .url(base + report_format)
+        .icon("doc")
+        .tooltip(f"Tải báo cáo kết quả thực hiện chỉ tiêu (download the {english})")
+        .target_blank(True)
+        for report_format, title, english in REPORT_FORMATS
+    ]
+
+
+def overview(programme: Programme, catalogue: Catalogue, api_url: str = DEFAULT_API_URL) -> GeneratedDashboard:
+    """The first screen answers "what needs my attention?": what is off track or missed, then overdue reports; the
+    counts and the whole board below."""
     parts = Parts()
     uid = overview_uid(programme.id)
     builder = base_dashboard(
         uid,
         programme_title(programme, catalogue),
-        f"{programme.title_vi} — {programme.title_en}. Leaders' overview: status of every indicator of the programme.",
+        f"{programme.title_vi}. Tổng quan cho lãnh đạo: chỉ tiêu cần chú ý trước, rồi tình hình chung và toàn bộ "
+        f"bảng theo dõi — {programme.title_en}. Leaders' overview: what needs attention first, then the counts and "
+        "the whole board.",
         "now-1y",
         "now",
     ).with_variable(parts.variable("region", "Địa bàn", q.programme_regions_variable(programme.id), multi=True))
+    for link in report_links(programme, api_url):
+        builder = builder.link(link)
 
     builder = (
-        builder.with_row(parts.row("Tình hình chung"))
-        .with_panel(
-            stat_panel(
-                parts,
-                "Số liệu",
-                "As-of date of the status board and number of indicators followed.",
-                q.overview_summary(programme.id),
-                height=9,
-                span=4,
-            )
-        )
-        .with_panel(status_pie(parts, q.overview_status_counts(programme.id)))
-        .with_panel(
-            table_panel(
-                parts,
-                "Chỉ tiêu theo nhóm",
-                "Indicators by group (economy, society, ...) and status.",
-                q.overview_group_counts(programme.id),
-                height=9,
-                span=10,
-            )
-        )
-        .with_row(parts.row("Bảng theo dõi chỉ tiêu"))
-        .with_panel(
-            table_panel(
-                parts,
-                "Tất cả chỉ tiêu (cần chú ý trước)",
-                "One row per indicator and region, worst status first: actual, expected value for the period, final "
-                "target, progress towards the target (%), projection to the end of the target. Values are in the "
-                "terms the target is judged in (Đơn vị). Click a row for the indicator's detail.",
-                q.overview_board(programme.id),
-                height=16,
-                links=True,
-            )
-        )
-        .with_row(parts.row("Cần xử lý"))
+        builder.with_row(parts.row("Cần chú ý"))
         .with_panel(
             table_panel(
                 parts,
                 "Chỉ tiêu chậm tiến độ, không đạt",
-                "Indicators off their target path beyond the tolerance, and final targets missed.",
+                "Chỉ tiêu lệch khỏi lộ trình quá mức cho phép và chỉ tiêu cuối kỳ không đạt, nặng nhất trước; bấm một "
+                "dòng để xem chi tiết — Indicators off their path beyond the tolerance and final targets missed, "
+                "worst first; click a row for the detail.",
                 q.overview_off_track(programme.id),
                 height=10,
                 span=14,
@@ -373,10 +383,48 @@ def overview(programme: Programme, catalogue: Catalogue) -> GeneratedDashboard:
             table_panel(
                 parts,
                 "Báo cáo số liệu quá hạn",
-                "Series whose next report is overdue (end of the next period plus the grace days).",
+                "Chỉ tiêu chưa có số liệu kỳ mới dù đã quá hạn (cuối kỳ sau cộng số ngày cho phép) — Series whose "
+                "next report is overdue (end of the next period plus the grace days).",
                 q.overview_overdue(programme.id),
                 height=10,
                 span=10,
+                links=True,
+            )
+        )
+        .with_row(parts.row("Tình hình chung"))
+        .with_panel(
+            stat_panel(
+                parts,
+                "Số liệu",
+                "Ngày tính trạng thái và số chỉ tiêu được theo dõi — As-of date of the status board and number of "
+                "indicators followed.",
+                q.overview_summary(programme.id),
+                height=9,
+                span=4,
+            )
+        )
+        .with_panel(status_pie(parts, q.overview_status_counts(programme.id)))
+        .with_panel(
+            table_panel(
+                parts,
+                "Chỉ tiêu theo nhóm",
+                "Số chỉ tiêu theo nhóm (kinh tế, văn hóa - xã hội ...) và trạng thái — Indicators by group and status.",
+                q.overview_group_counts(programme.id),
+                height=9,
+                span=10,
+            )
+        )
+        .with_row(parts.row("Bảng theo dõi chỉ tiêu"))
+        .with_panel(
+            table_panel(
+                parts,
+                "Tất cả chỉ tiêu (cần chú ý trước)",
+                "Mỗi dòng một chỉ tiêu tại một địa bàn, nặng nhất trước: thực hiện, kế hoạch của kỳ, mục tiêu cuối kỳ, "
+                "tiến độ (%), dự báo đến cuối kỳ; số liệu theo đơn vị đánh giá (cột Đơn vị); bấm một dòng để xem chi "
+                "tiết — One row per indicator and region, worst first: actual, expected value for the period, final "
+                "target, progress (%), projection, in the terms the target is judged in; click a row for the detail.",
+                q.overview_board(programme.id),
+                height=16,
                 links=True,
             )
         )
@@ -390,8 +438,9 @@ def indicator_detail() -> GeneratedDashboard:
         base_dashboard(
             DETAIL_UID,
             "Chi tiết chỉ tiêu",
-            "Indicator detail: reported values (with revision markers) against the target path and its band, the "
-            "final target and the projection; the targets as written in the document.",
+            "Chi tiết chỉ tiêu: số liệu báo cáo (đánh dấu lần sửa) so với lộ trình và khoảng cho phép, mục tiêu cuối "
+            "kỳ và dự báo; chỉ tiêu theo văn bản — Indicator detail: reported values (with revision markers) against "
+            "the target path and its band, the final target and the projection; the targets as written.",
             "now-6y/y",
             "now+5y/y",
         )
@@ -399,12 +448,15 @@ def indicator_detail() -> GeneratedDashboard:
         .with_variable(parts.variable("indicator", "Chỉ tiêu", q.INDICATORS_VARIABLE, multi=False))
         .with_variable(parts.variable("region", "Địa bàn", q.INDICATOR_REGIONS_VARIABLE, multi=False))
     )
-    facts = table_panel(parts, "Thông tin chỉ tiêu", "What the indicator is.", q.INDICATOR_FACTS, height=4)
+    facts = table_panel(
+        parts, "Thông tin chỉ tiêu", "Chỉ tiêu là gì — What the indicator is.", q.INDICATOR_FACTS, height=4
+    )
     evaluation = table_panel(
         parts,
         "Đánh giá hiện tại",
-        "The engine's latest judgement of this indicator in this region, in the terms of the final target "
-        "(Cơ sở đánh giá: reported value, multiple of the baseline, average growth or yearly change).",
+        "Đánh giá mới nhất của chỉ tiêu tại địa bàn, theo cách tính của mục tiêu cuối kỳ (cơ sở đánh giá: giá trị "
+        "báo cáo, số lần so với năm gốc, tăng bình quân hoặc mức thay đổi so với năm trước) — The latest judgement "
+        "of this indicator in this region, in the terms of the final target.",
         q.INDICATOR_EVALUATION,
         height=5,
     )
@@ -413,9 +465,10 @@ def indicator_detail() -> GeneratedDashboard:
         chart(
             parts,
             "Diễn biến so với đường chỉ tiêu",
-            "Reported values (latest revision of each period) against the expected path, its band, the final target "
-            "and the projection. The path is drawn when the target judges the reported value itself. Orange "
-            "markers: revised values.",
+            "Số liệu báo cáo (lần sửa mới nhất), mỗi loại kỳ (năm, quý, tháng) một đường, đặt tại cuối kỳ, so với lộ "
+            "trình, khoảng cho phép, mục tiêu cuối kỳ và dự báo; lộ trình chỉ vẽ khi chỉ tiêu đánh giá chính giá trị "
+            "báo cáo; dấu cam: số liệu đã sửa — Reported values, one line per kind of period at each period's end, "
+            "against the path, its band, the final target and the projection; orange markers: revised values.",
             height=12,
         )
         .with_target(parts.target(q.INDICATOR_ACTUALS, "A"))
@@ -424,7 +477,10 @@ def indicator_detail() -> GeneratedDashboard:
         .with_target(parts.target(q.INDICATOR_PROJECTION, "D"))
         .with_target(parts.target(q.INDICATOR_UNIT, "U"))
         .with_transformation(unit_from_query("U"))
-        .with_override(by_names("Thực hiện"), [fixed_color("blue")])
+        .with_override(by_names(q.ACTUAL_SERIES[Frequency.year]), [fixed_color("dark-blue")])
+        .with_override(
+            by_names(*(q.ACTUAL_SERIES[f] for f in Frequency if f is not Frequency.year)), [fixed_color("blue")]
+        )
         .with_override(by_names("Kế hoạch (đường chỉ tiêu)"), [fixed_color("green")])
         .with_override(by_names("Cận dưới", "Cận trên"), [fixed_color("green"), dashed()])
         .with_override(by_names("Mục tiêu cuối kỳ"), [fixed_color("purple"), dashed()])
@@ -446,7 +502,8 @@ def indicator_detail() -> GeneratedDashboard:
             table_panel(
                 parts,
                 "Số liệu đã báo cáo",
-                "Every reported value with all its revisions, who sent it and when.",
+                "Mọi số liệu đã báo cáo và các lần sửa: ai gửi, khi nào — Every reported value with all its revisions, who "
+                "sent it and when.",
                 q.INDICATOR_REPORTED_VALUES,
                 height=9,
                 span=12,
@@ -456,7 +513,7 @@ def indicator_detail() -> GeneratedDashboard:
             table_panel(
                 parts,
                 "Chỉ tiêu theo văn bản",
-                "The targets as written in the source document.",
+                "Chỉ tiêu như văn bản ghi — The targets as written in the source document.",
                 q.INDICATOR_TARGETS,
                 height=9,
                 span=12,
@@ -480,7 +537,8 @@ def region_comparison() -> GeneratedDashboard:
         base_dashboard(
             REGIONS_UID,
             "So sánh theo địa bàn",
-            "Region comparison for indicators tracked in several regions: status and values side by side.",
+            "So sánh các địa bàn của một chỉ tiêu: trạng thái và số liệu cạnh nhau — Region comparison for indicators "
+            "tracked in several regions: status and values side by side.",
             "now-6y/y",
             "now+5y/y",
         )
@@ -492,12 +550,19 @@ def region_comparison() -> GeneratedDashboard:
         table_panel(
             parts,
             "Đánh giá theo địa bàn",
-            "The engine's status of the indicator in each selected region, worst first.",
+            "Trạng thái của chỉ tiêu tại từng địa bàn, nặng nhất trước — The indicator's status in each selected region, "
+            "worst first.",
             q.REGION_COMPARISON,
             height=9,
         )
     ).with_panel(
-        chart(parts, "Diễn biến theo địa bàn", "Reported values of each selected region.", height=10)
+        chart(
+            parts,
+            "Diễn biến theo địa bàn",
+            "Số liệu báo cáo của từng địa bàn, đặt tại cuối kỳ — Reported values of each selected region, at each "
+            "period's end.",
+            height=10,
+        )
         .with_target(parts.target(q.REGION_ACTUALS, "A"))
         .with_target(parts.target(q.INDICATOR_UNIT, "U"))
         .with_transformation(unit_from_query("U"))
@@ -511,9 +576,9 @@ def task_tracker() -> GeneratedDashboard:
         base_dashboard(
             TASKS_UID,
             "Theo dõi nhiệm vụ",
-            "Task tracker: tasks by lead agency, due dates, overdue tasks and the latest progress report. A task is "
-            "overdue when its due date has passed (at the end of the time range) and it is neither done nor "
-            "cancelled.",
+            "Theo dõi nhiệm vụ theo cơ quan chủ trì, thời hạn, nhiệm vụ quá hạn và báo cáo tiến độ gần nhất; quá hạn "
+            "là đã qua hạn (tính đến cuối khoảng thời gian) mà chưa hoàn thành hay hủy — Task tracker: tasks by lead "
+            "agency, due dates, overdue tasks and the latest progress report.",
             "now-1y",
             "now",
         )
@@ -522,25 +587,37 @@ def task_tracker() -> GeneratedDashboard:
     )
     builder = (
         builder.with_panel(
-            stat_panel(parts, "Nhiệm vụ", "Tasks: total, done, overdue, due in 90 days.", q.TASK_SUMMARY, span=24)
+            stat_panel(
+                parts,
+                "Nhiệm vụ",
+                "Tổng số, đã hoàn thành, quá hạn, đến hạn trong 90 ngày — Tasks: total, done, overdue, due in 90 days.",
+                q.TASK_SUMMARY,
+                span=24,
+            )
         )
         .with_panel(
             table_panel(
                 parts,
                 "Theo cơ quan chủ trì",
-                "Tasks of each lead agency by state.",
+                "Nhiệm vụ của từng cơ quan chủ trì theo tình trạng — Tasks of each lead agency by state.",
                 q.TASKS_BY_AGENCY,
                 height=9,
             )
         )
         .with_panel(
-            table_panel(parts, "Nhiệm vụ quá hạn", "Overdue tasks, oldest due date first.", q.task_list(True), height=9)
+            table_panel(
+                parts,
+                "Nhiệm vụ quá hạn",
+                "Nhiệm vụ quá hạn, hạn sớm nhất trước — Overdue tasks, oldest due date first.",
+                q.task_list(True),
+                height=9,
+            )
         )
         .with_panel(
             table_panel(
                 parts,
                 "Danh sách nhiệm vụ",
-                "All tasks with their latest progress report.",
+                "Mọi nhiệm vụ và báo cáo tiến độ gần nhất — All tasks with their latest progress report.",
                 q.task_list(False),
                 height=14,
             )
@@ -549,7 +626,8 @@ def task_tracker() -> GeneratedDashboard:
             table_panel(
                 parts,
                 "Quy mô công trình, dự án",
-                "Physical specifications printed for tasks and projects: road lengths and lanes, plant capacities.",
+                "Quy mô ghi trong văn bản cho nhiệm vụ, dự án: chiều dài, số làn đường, công suất — Physical specifications "
+                "printed for tasks and projects: road lengths and lanes, plant capacities.",
                 q.TASK_ATTRIBUTES,
                 height=10,
             )
@@ -563,7 +641,8 @@ def data_timeliness() -> GeneratedDashboard:
     builder = base_dashboard(
         TIMELINESS_UID,
         "Tình hình báo cáo số liệu",
-        "Data timeliness: which office reported what and when, and which reports are overdue.",
+        "Tình hình báo cáo: đơn vị nào gửi gì, khi nào, báo cáo nào quá hạn — Data timeliness: which office reported "
+        "what and when, and which reports are overdue.",
         "now-1y",
         "now",
     ).with_variable(parts.variable("programme", "Văn bản", q.PROGRAMMES_VARIABLE, multi=True))
@@ -572,7 +651,7 @@ def data_timeliness() -> GeneratedDashboard:
             table_panel(
                 parts,
                 "Báo cáo quá hạn",
-                "Series whose next report is overdue.",
+                "Chỉ tiêu quá hạn báo cáo kỳ tiếp theo — Series whose next report is overdue.",
                 q.TIMELINESS_OVERDUE,
                 height=10,
                 links=True,
@@ -582,14 +661,19 @@ def data_timeliness() -> GeneratedDashboard:
             table_panel(
                 parts,
                 "Đơn vị báo cáo",
-                "Values received from each office in the time range.",
+                "Số liệu nhận từ từng đơn vị trong khoảng thời gian — Values received from each office in the time range.",
                 q.OFFICES,
                 height=8,
                 span=12,
             )
         )
         .with_panel(
-            chart(parts, "Số bản ghi nhận được theo tháng", "Values received per month (Vietnam time).", span=12)
+            chart(
+                parts,
+                "Số bản ghi nhận được theo tháng",
+                "Số bản ghi nhận được mỗi tháng (giờ Việt Nam) — Values received per month (Vietnam time).",
+                span=12,
+            )
             .with_target(parts.target(q.SUBMISSIONS_PER_MONTH))
             .draw_style(common.GraphDrawStyle.BARS)
             .fill_opacity(80)
@@ -599,7 +683,7 @@ def data_timeliness() -> GeneratedDashboard:
             table_panel(
                 parts,
                 "Số liệu nhận được gần đây",
-                "The latest values received in the time range (at most 1000).",
+                "Số liệu nhận gần đây nhất (tối đa 1.000) — The latest values received in the time range (at most 1000).",
                 q.SUBMISSIONS,
                 height=12,
             )
@@ -613,16 +697,30 @@ def alert_history() -> GeneratedDashboard:
     builder = base_dashboard(
         ALERTS_UID,
         "Cảnh báo",
-        "Alert history: what fired and resolved, and who it was sent to (received from Alertmanager and Grafana).",
+        "Lịch sử cảnh báo: cảnh báo nào bật, kết thúc, gửi tới ai — Alert history: what fired and resolved, and who it "
+        "was sent to (from Alertmanager and Grafana).",
         "now-30d",
         "now",
     )
     builder = (
         builder.with_panel(
-            stat_panel(parts, "Cảnh báo", "Alerts firing now, and alerts fired in the time range.", q.ALERT_SUMMARY)
+            stat_panel(
+                parts,
+                "Cảnh báo",
+                "Cảnh báo đang bật và số lần cảnh báo trong khoảng thời gian — Alerts firing now, and alerts fired in "
+                "the time range.",
+                q.ALERT_SUMMARY,
+            )
         )
         .with_panel(
-            chart(parts, "Cảnh báo theo ngày", "Alerts fired and resolved per day (Vietnam time).", height=5, span=12)
+            chart(
+                parts,
+                "Cảnh báo theo ngày",
+                "Số cảnh báo bật và kết thúc mỗi ngày (giờ Việt Nam) — Alerts fired and resolved per day (Vietnam "
+                "time).",
+                height=5,
+                span=12,
+            )
             .with_target(parts.target(q.ALERTS_PER_DAY))
             .draw_style(common.GraphDrawStyle.BARS)
             .fill_opacity(80)
@@ -630,18 +728,26 @@ def alert_history() -> GeneratedDashboard:
             .with_override(by_names("Cảnh báo"), [fixed_color("red")])
             .with_override(by_names("Đã kết thúc"), [fixed_color("green")])
         )
-        .with_panel(table_panel(parts, "Đang cảnh báo", "Alerts firing now.", q.ACTIVE_ALERTS, height=9))
+        .with_panel(
+            table_panel(parts, "Đang cảnh báo", "Cảnh báo đang bật — Alerts firing now.", q.ACTIVE_ALERTS, height=9)
+        )
         .with_panel(
             table_panel(
-                parts, "Lịch sử cảnh báo", "Alert notifications received in the time range.", q.ALERT_HISTORY, height=12
+                parts,
+                "Lịch sử cảnh báo",
+                "Thông báo cảnh báo nhận được trong khoảng thời gian — Alert notifications received in the time range.",
+                q.ALERT_HISTORY,
+                height=12,
             )
         )
     )
     return finish(ALERTS_UID, builder, parts)
 
 
-def build_dashboards(catalogue: Catalogue) -> list[GeneratedDashboard]:
-    overviews = [overview(programme, catalogue) for programme in sorted(catalogue.programmes.values(), key=_by_id)]
+def build_dashboards(catalogue: Catalogue, api_url: str = DEFAULT_API_URL) -> list[GeneratedDashboard]:
+    """`api_url`: where the overviews' report links go (CHITIEU_PUBLIC_URL)."""
+    programmes = sorted(catalogue.programmes.values(), key=_by_id)
+    overviews = [overview(programme, catalogue, api_url) for programme in programmes]
     return [*overviews, indicator_detail(), region_comparison(), task_tracker(), data_timeliness(), alert_history()]
 
 

@@ -23,7 +23,7 @@ def cmd_build(args: argparse.Namespace, settings: DashboardSettings) -> None:
     from dashboards.generate import generated_files, write_files
 
     catalogue = load_catalogue(Path(args.catalogue) if args.catalogue else settings.catalogue_dir)
-    written = write_files(generated_files(catalogue), Path(args.out))
+    written = write_files(generated_files(catalogue, settings.public_url), Path(args.out))
     print(f"{len(written)} file(s) under {args.out}/grafana (dashboards and provisioning)")
 
 

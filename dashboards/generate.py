@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from dashboards.build import TAG, build_dashboards
+from dashboards.build import DEFAULT_API_URL, TAG, build_dashboards
 from dashboards.grafana_alerts import alerting_provisioning
 from dashboards.provisioning import dashboards_provisioning, datasource_provisioning, to_yaml
 from indicators.catalogue import Catalogue
@@ -12,9 +12,9 @@ GRAFANA_DIR = "grafana"
 DASHBOARDS_DIR = f"{GRAFANA_DIR}/dashboards"
 
 
-def generated_files(catalogue: Catalogue) -> dict[str, str]:
+def generated_files(catalogue: Catalogue, api_url: str = DEFAULT_API_URL) -> dict[str, str]:
     """Path under deploy/ -> content: the dashboards (JSON) and the provisioning files (YAML)."""
-    files = {f"{DASHBOARDS_DIR}/{d.filename}": d.to_json() for d in build_dashboards(catalogue)}
+    files = {f"{DASHBOARDS_DIR}/{d.filename}": d.to_json() for d in build_dashboards(catalogue, api_url)}
     provisioning = f"{GRAFANA_DIR}/provisioning"
     files[f"{provisioning}/datasources/chitieu.yaml"] = to_yaml(datasource_provisioning())
     files[f"{provisioning}/dashboards/chitieu.yaml"] = to_yaml(dashboards_provisioning())

@@ -5,11 +5,14 @@ columns the panel reads. The dashboards are built from these objects and the tes
 Grafana expands them (dashboards/macros.py), against TimescaleDB as the read-only role.
 
 The queries read the board as the status engine last wrote it (indicator_status, indicator_path) rather than judge
-anything in SQL, so what a leader sees is what the engine computed. Yearly and quarterly data are placed at the start of
-their period (`period_start`, midnight in Vietnam); nothing is bucketed with `$__timeGroup`, whose fixed-length buckets
-do not start on 1 January.
+anything in SQL, so what a leader sees is what the engine computed. Reported values and the target path are placed at
+the end of their period (the first instant after it, in Vietnam); nothing is bucketed with `$__timeGroup`, whose
+fixed-length buckets do not start on 1 January.
 
-Column names are the Vietnamese headers the tables show; `ma_*` columns carry codes for links between dashboards.
+Column names are the Vietnamese headers the tables show; `ma_*` columns carry codes (the panels hide them) and the
+"Chi tiết" column the link to an indicator's detail. Numbers leave the database rounded to the decimals of their unit
+(indicators/units.py) as `numeric`, which has no negative zero: a leader never sees "-0" or "0.30000000000000004".
+Charts draw one series per kind of period, so a year's figure is not joined to the first quarter's.
 """
 
 from collections.abc import Mapping
@@ -35,6 +38,7 @@ from dashboards.vocabulary import (
 )
 from indicators.clock import VIETNAM_ZONE_NAME
 from indicators.model import Group, TargetBasis
+from indicators.periods import Frequency
 from indicators.text import neutralise_formula_sql
 from indicators.units import UNITS
 
@@ -99,10 +103,11 @@ NUMBER_ORDER = "NULLIF(substring(i.number FROM '^[0-9]+'), '')::int NULLS LAST, 
 UNITS_TABLE = (
     "(VALUES "
     + ", ".join(
-        f"({literal(unit.code)}, {literal(unit.symbol_vi)}, {literal(unit.grafana)}, {'true' if unit.bounded else 'false'})"
+        f"({literal(unit.code)}, {literal(unit.symbol_vi)}, {literal(unit.grafana)}, {'true' if unit.bounded else 'false'},"
+        f" {unit.decimals})"
         for unit in UNITS.values()
     )
-    + ") AS u (code, symbol_vi, grafana, bounded)"
+    + ") AS u (code, symbol_vi, grafana, bounded, decimals)"
 )
 
 # The basis of the final target (as Indicator.final_target picks it): the terms indicator_status is written in.
@@ -119,6 +124,15 @@ JUDGED_UNIT = (
     " CASE WHEN u.bounded OR i.unit = 'percent_change' THEN 'điểm %' ELSE u.symbol_vi END"
     " ELSE u.symbol_vi END"
 )
+# Judged values in the indicator's own unit keep its decimals (none for counts); multiples, rates and changes 2.
+JUDGED_DECIMALS = f"CASE WHEN f.basis = {literal(TargetBasis.value)} THEN coalesce(u.decimals, 2) ELSE 2 END"
+
+
+def rounded(expression: str, decimals: str = JUDGED_DECIMALS) -> str:
+    """The value as `numeric` rounded to the unit's decimals: no float noise, and no "-0" (numeric has no -0)."""
+    return f"round(({expression})::numeric, {decimals})"
+
+
 BASIS_LABEL = case("f.basis", {basis.value: label for basis, label in BASIS_LABELS.items()}, "f.basis")
 PROGRESS_PERCENT = "round((100 * s.progress_ratio)::numeric, 1)"
 PROJECTION_LABEL = (
@@ -127,6 +141,27 @@ PROJECTION_LABEL = (
 )
 REPORT_LABEL = f"CASE WHEN s.report_overdue THEN {literal(REPORT_OVERDUE)} ELSE {literal(REPORT_ON_TIME)} END"
 TODAY_IN_VIETNAM = f"(($__timeTo())::timestamptz AT TIME ZONE {literal(TIMEZONE)})::date"
+DETAIL_COLUMN = "Chi tiết"
+# The link to the indicator's detail, with the codes in it: the panel shows it as a word (a regex value mapping).
+DETAIL_URL = (
+    "'/d/chitieu-indicator/?var-programme=' || i.programme || '&var-indicator=' || s.indicator"
+    " || '&var-region=' || s.region"
+)
+# Where a reported period ends (the first instant after it, in Vietnam), from its text: 2024, 2024-H1, 2024-Q2, 2024-06.
+PERIOD_LENGTH = (
+    "CASE WHEN o.period ~ '^[0-9]{4}$' THEN interval '1 year' WHEN o.period ~ '-H' THEN interval '6 months'"
+    " WHEN o.period ~ '-Q' THEN interval '3 months' ELSE interval '1 month' END"
+)
+PERIOD_END = f"((o.period_start AT TIME ZONE {literal(TIMEZONE)}) + {PERIOD_LENGTH}) AT TIME ZONE {literal(TIMEZONE)}"
+# One series per kind of period: "Thực hiện (năm)", "Thực hiện (quý)" ...
+ACTUAL_SERIES = {frequency: f"Thực hiện ({frequency.label_vi})" for frequency in Frequency}
+PERIOD_KIND_LABEL = (
+    f"CASE WHEN o.period ~ '^[0-9]{{4}}$' THEN {literal(Frequency.year.label_vi)}"
+    f" WHEN o.period ~ '-H' THEN {literal(Frequency.half_year.label_vi)}"
+    f" WHEN o.period ~ '-Q' THEN {literal(Frequency.quarter.label_vi)}"
+    f" ELSE {literal(Frequency.month.label_vi)} END"
+)
+PERIOD_SERIES = f"'Thực hiện (' || {PERIOD_KIND_LABEL} || ')'"
 
 BOARD_FROM = (
     "FROM indicator_status s"
@@ -283,6 +318,7 @@ BOARD_COLUMNS = (
     "Trạng thái",
     "Báo cáo",
     "Ghi chú",
+    DETAIL_COLUMN,
     "ma_chuong_trinh",
     "ma_chi_tieu",
     "ma_dia_ban",
@@ -295,9 +331,11 @@ def overview_board(programme: str) -> PanelQuery:
         f"""
 WITH {FINAL_TARGET}
 SELECT i.number AS "Số TT", i.name_vi AS "Chỉ tiêu", r.name_vi AS "Địa bàn", s.period AS "Kỳ",
-       s.actual AS "Thực hiện", s.expected AS "Kế hoạch kỳ", s.target AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị",
-       {PROGRESS_PERCENT} AS "Tiến độ (%)", s.projection AS "Dự báo cuối kỳ", {PROJECTION_LABEL} AS "Dự báo",
+       {rounded("s.actual")} AS "Thực hiện", {rounded("s.expected")} AS "Kế hoạch kỳ",
+       {rounded("s.target")} AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị", {PROGRESS_PERCENT} AS "Tiến độ (%)",
+       {rounded("s.projection")} AS "Dự báo cuối kỳ", {PROJECTION_LABEL} AS "Dự báo",
        {status_label()} AS "Trạng thái", {REPORT_LABEL} AS "Báo cáo", s.reason AS "Ghi chú",
+       {DETAIL_URL} AS "{DETAIL_COLUMN}",
        i.programme AS ma_chuong_trinh, s.indicator AS ma_chi_tieu, s.region AS ma_dia_ban
 {BOARD_WITH_UNITS}
 WHERE i.programme = {literal(programme)} AND s.region = ANY (ARRAY[{REGION}]::text[])
@@ -318,6 +356,7 @@ OFF_TRACK_COLUMNS = (
     "Tiến độ (%)",
     "Trạng thái",
     "Cơ quan chủ trì",
+    DETAIL_COLUMN,
     "ma_chuong_trinh",
     "ma_chi_tieu",
     "ma_dia_ban",
@@ -329,9 +368,10 @@ def overview_off_track(programme: str) -> PanelQuery:
     return table(
         f"""
 WITH {FINAL_TARGET}
-SELECT i.name_vi AS "Chỉ tiêu", r.name_vi AS "Địa bàn", s.period AS "Kỳ", s.actual AS "Thực hiện",
-       s.expected AS "Kế hoạch kỳ", s.target AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị",
+SELECT i.name_vi AS "Chỉ tiêu", r.name_vi AS "Địa bàn", s.period AS "Kỳ", {rounded("s.actual")} AS "Thực hiện",
+       {rounded("s.expected")} AS "Kế hoạch kỳ", {rounded("s.target")} AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị",
        {PROGRESS_PERCENT} AS "Tiến độ (%)", {status_label()} AS "Trạng thái", a.name_vi AS "Cơ quan chủ trì",
+       {DETAIL_URL} AS "{DETAIL_COLUMN}",
        i.programme AS ma_chuong_trinh, s.indicator AS ma_chi_tieu, s.region AS ma_dia_ban
 {BOARD_WITH_UNITS}
 WHERE i.programme = {literal(programme)} AND s.region = ANY (ARRAY[{REGION}]::text[])
@@ -349,6 +389,7 @@ OVERDUE_COLUMNS = (
     "Kỳ có số liệu gần nhất",
     "Gửi lần cuối",
     "Cơ quan chủ trì",
+    DETAIL_COLUMN,
     "ma_chuong_trinh",
     "ma_chi_tieu",
     "ma_dia_ban",
@@ -361,8 +402,8 @@ OVERDUE_SELECT = f"""
 SELECT i.name_vi AS "Chỉ tiêu", r.name_vi AS "Địa bàn", {FREQUENCY_LABEL} AS "Tần suất",
        coalesce(s.period, earlier.period) AS "Kỳ có số liệu gần nhất",
        coalesce(s.last_recorded_at, earlier.recorded_at) AS "Gửi lần cuối",
-       a.name_vi AS "Cơ quan chủ trì", i.programme AS ma_chuong_trinh, s.indicator AS ma_chi_tieu,
-       s.region AS ma_dia_ban
+       a.name_vi AS "Cơ quan chủ trì", {DETAIL_URL} AS "{DETAIL_COLUMN}", i.programme AS ma_chuong_trinh,
+       s.indicator AS ma_chi_tieu, s.region AS ma_dia_ban
 {BOARD_FROM}
 LEFT JOIN agencies a ON a.code = i.owner
 LEFT JOIN LATERAL (
@@ -427,9 +468,10 @@ EVALUATION_COLUMNS = (
 INDICATOR_EVALUATION = table(
     f"""
 WITH {FINAL_TARGET}
-SELECT {status_label()} AS "Trạng thái", s.period AS "Kỳ", s.actual AS "Thực hiện", s.expected AS "Kế hoạch kỳ",
-       s.low AS "Cận dưới", s.high AS "Cận trên", s.target AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị",
-       {BASIS_LABEL} AS "Cơ sở đánh giá", {PROGRESS_PERCENT} AS "Tiến độ (%)", s.projection AS "Dự báo cuối kỳ",
+SELECT {status_label()} AS "Trạng thái", s.period AS "Kỳ", {rounded("s.actual")} AS "Thực hiện",
+       {rounded("s.expected")} AS "Kế hoạch kỳ", {rounded("s.low")} AS "Cận dưới", {rounded("s.high")} AS "Cận trên",
+       {rounded("s.target")} AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị",
+       {BASIS_LABEL} AS "Cơ sở đánh giá", {PROGRESS_PERCENT} AS "Tiến độ (%)", {rounded("s.projection")} AS "Dự báo cuối kỳ",
        {PROJECTION_LABEL} AS "Dự báo", {REPORT_LABEL} AS "Báo cáo", s.reason AS "Ghi chú",
        to_char(s.as_of, 'DD/MM/YYYY') AS "Tính đến ngày"
 {BOARD_WITH_UNITS}
@@ -440,11 +482,15 @@ WHERE s.indicator = {INDICATOR} AND s.region = {REGION}
 
 INDICATOR_ACTUALS = series(
     f"""
-SELECT $__time(o.period_start), o.value AS "Thực hiện"
-FROM observations_current o
-WHERE o.indicator = {INDICATOR} AND o.region = {REGION} AND $__timeFilter(o.period_start)
-ORDER BY 1
+SELECT $__time(ends.at), ends.metric, ends.value AS "Thực hiện"
+FROM (
+    SELECT {PERIOD_END} AS at, {PERIOD_SERIES} AS metric, o.value + 0.0 AS value
+    FROM observations_current o
+    WHERE o.indicator = {INDICATOR} AND o.region = {REGION}) AS ends
+WHERE $__timeFilter(ends.at)
+ORDER BY 1, 2
 """,
+    "metric",
     "Thực hiện",
 )
 
@@ -453,12 +499,12 @@ ORDER BY 1
 INDICATOR_PATH = series(
     f"""
 WITH {FINAL_TARGET}
-SELECT $__time(p.period_start), p.expected AS "Kế hoạch (đường chỉ tiêu)",
+SELECT $__time(p.period_end), p.expected AS "Kế hoạch (đường chỉ tiêu)",
        CASE WHEN p.low < p.high THEN p.low END AS "Cận dưới",
        CASE WHEN p.low < p.high THEN p.high END AS "Cận trên"
 FROM indicator_path p
 JOIN final_target f ON f.indicator = p.indicator AND f.basis = 'value'
-WHERE p.indicator = {INDICATOR} AND p.region = {REGION} AND $__timeFilter(p.period_start)
+WHERE p.indicator = {INDICATOR} AND p.region = {REGION} AND $__timeFilter(p.period_end)
 ORDER BY 1
 """,
     "Kế hoạch (đường chỉ tiêu)",
@@ -469,12 +515,12 @@ ORDER BY 1
 INDICATOR_TARGET_LINE = series(
     f"""
 WITH {FINAL_TARGET}
-SELECT $__time(p.period_start), s.target AS "Mục tiêu cuối kỳ"
+SELECT $__time(p.period_end), s.target AS "Mục tiêu cuối kỳ"
 FROM indicator_path p
 JOIN indicator_status s ON s.indicator = p.indicator AND s.region = p.region
 JOIN final_target f ON f.indicator = p.indicator AND f.basis = 'value'
 WHERE p.indicator = {INDICATOR} AND p.region = {REGION} AND s.target IS NOT NULL
-  AND $__timeFilter(p.period_start)
+  AND $__timeFilter(p.period_end)
 ORDER BY 1
 """,
     "Mục tiêu cuối kỳ",
@@ -492,10 +538,10 @@ judged AS (
     JOIN final_target f ON f.indicator = s.indicator AND f.basis = 'value'
     WHERE s.indicator = {INDICATOR} AND s.region = {REGION} AND s.projection IS NOT NULL),
 points AS (
-    SELECT p.period_start AS at, j.actual AS value
+    SELECT p.period_end AS at, j.actual AS value
     FROM judged j JOIN indicator_path p ON p.indicator = j.indicator AND p.region = j.region AND p.period = j.period
     UNION ALL
-    SELECT max(p.period_start), max(j.projection)
+    SELECT max(p.period_end), max(j.projection)
     FROM judged j JOIN indicator_path p ON p.indicator = j.indicator AND p.region = j.region
     WHERE left(p.period, 4)::int = j.projection_year)
 SELECT $__time(at), value AS "Dự báo"
@@ -509,26 +555,31 @@ ORDER BY 1
 # Grafana's unit id for the reported values, applied to the chart by the "config from query results" transformation.
 INDICATOR_UNIT = table(
     f"""
-SELECT coalesce(u.grafana, 'none') AS unit
+SELECT coalesce(u.grafana, 'none') AS unit, coalesce(u.decimals, 2) AS decimals
 FROM indicators i LEFT JOIN {UNITS_TABLE} ON u.code = i.unit
 WHERE i.code = {INDICATOR}
 """,
     "unit",
+    "decimals",
 )
 
 # Revision markers: an annotation at the period of every revised value.
 INDICATOR_REVISIONS_ANNOTATION = table(
     f"""
-SELECT $__time(o.period_start),
-       'Kỳ ' || o.period || ': sửa lần ' || (o.revision - 1) || ', '
-           || replace(previous.value::text, '.', ',') || ' → ' || replace(o.value::text, '.', ',')
-           || ' (ghi nhận ' || to_char(o.recorded_at AT TIME ZONE {literal(TIMEZONE)}, 'DD/MM/YYYY') || ')' AS text,
-       'sửa số liệu' AS tags
-FROM observations o
-JOIN observations previous ON previous.indicator = o.indicator AND previous.region = o.region
-     AND previous.period_start = o.period_start AND previous.period = o.period
-     AND previous.revision = o.revision - 1
-WHERE o.indicator = {INDICATOR} AND o.region = {REGION} AND o.revision > 1 AND $__timeFilter(o.period_start)
+SELECT $__time(revised.at), revised.text, revised.tags
+FROM (
+    SELECT {PERIOD_END} AS at,
+           'Kỳ ' || o.period || ': sửa lần ' || (o.revision - 1) || ', '
+               || replace(previous.value::text, '.', ',') || ' → ' || replace(o.value::text, '.', ',')
+               || ' (ghi nhận ' || to_char(o.recorded_at AT TIME ZONE {literal(TIMEZONE)}, 'DD/MM/YYYY') || ')'
+               AS text,
+           'sửa số liệu' AS tags
+    FROM observations o
+    JOIN observations previous ON previous.indicator = o.indicator AND previous.region = o.region
+         AND previous.period_start = o.period_start AND previous.period = o.period
+         AND previous.revision = o.revision - 1
+    WHERE o.indicator = {INDICATOR} AND o.region = {REGION} AND o.revision > 1) AS revised
+WHERE $__timeFilter(revised.at)
 ORDER BY 1
 """,
     "time",
@@ -582,8 +633,8 @@ REGION_COMPARISON_COLUMNS = (
 REGION_COMPARISON = table(
     f"""
 WITH {FINAL_TARGET}
-SELECT r.name_vi AS "Địa bàn", s.period AS "Kỳ", s.actual AS "Thực hiện", s.expected AS "Kế hoạch kỳ",
-       s.target AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị", {PROGRESS_PERCENT} AS "Tiến độ (%)",
+SELECT r.name_vi AS "Địa bàn", s.period AS "Kỳ", {rounded("s.actual")} AS "Thực hiện",
+       {rounded("s.expected")} AS "Kế hoạch kỳ", {rounded("s.target")} AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị", {PROGRESS_PERCENT} AS "Tiến độ (%)",
        {status_label()} AS "Trạng thái", {REPORT_LABEL} AS "Báo cáo", s.region AS ma_dia_ban
 {BOARD_WITH_UNITS}
 WHERE s.indicator = {INDICATOR} AND s.region = ANY (ARRAY[{REGION}]::text[])
@@ -594,10 +645,13 @@ ORDER BY {status_severity()} DESC, r.name_vi
 
 REGION_ACTUALS = series(
     f"""
-SELECT $__time(o.period_start), r.name_vi AS metric, o.value AS "Thực hiện"
-FROM observations_current o
-JOIN regions r ON r.code = o.region
-WHERE o.indicator = {INDICATOR} AND o.region = ANY (ARRAY[{REGION}]::text[]) AND $__timeFilter(o.period_start)
+SELECT $__time(ends.at), ends.metric, ends.value AS "Thực hiện"
+FROM (
+    SELECT {PERIOD_END} AS at, r.name_vi || ' (' || {PERIOD_KIND_LABEL} || ')' AS metric, o.value + 0.0 AS value
+    FROM observations_current o
+    JOIN regions r ON r.code = o.region
+    WHERE o.indicator = {INDICATOR} AND o.region = ANY (ARRAY[{REGION}]::text[])) AS ends
+WHERE $__timeFilter(ends.at)
 ORDER BY 1, 2
 """,
     "metric",

@@ -22,6 +22,7 @@ from dashboards.cli import register
 from dashboards.generate import DASHBOARDS_DIR, generated_files
 from dashboards.macros import MacroError, Variable, expand, rfc3339nano
 from indicators.catalogue import load_catalogue
+from indicators.units import UNITS
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy"
@@ -97,9 +98,58 @@ def test_dashboards_are_one_overview_per_programme_then_the_shared_ones(dashboar
         assert "chitieu" in model["tags"]
         ids = [panel["id"] for panel in model["panels"]]
         assert len(set(ids)) == len(ids), dashboard.uid
-        # Vietnamese titles, English descriptions.
+        # Vietnamese titles; descriptions in Vietnamese with the English beside ("... — ...").
         assert all(not panel["title"].isascii() for panel in model["panels"]), dashboard.uid
-        assert all(panel["description"].split()[0].isascii() for panel in model["panels"] if panel["type"] != "row")
+        for panel in [model, *(panel for panel in model["panels"] if panel["type"] != "row")]:
+            vietnamese, _, english = panel["description"].partition(" — ")
+            assert not vietnamese.isascii() and english, (dashboard.uid, panel.get("title"), panel["description"])
+
+
+def test_tables_show_numbers_the_readers_way_and_hide_the_codes(dashboards: list[GeneratedDashboard]) -> None:
+    for dashboard in dashboards:
+        for panel in dashboard.model["panels"]:
+            if panel["type"] != "table":
+                continue
+            defaults = panel["fieldConfig"]["defaults"]
+            # Grafana's "locale" unit: the reader's separators (1.967; 7,5 in Vietnamese); decimals come rounded from
+            # the query (never a fixed 2 decimals with a dot).
+            assert defaults["unit"] == "locale" and "decimals" not in defaults, (dashboard.uid, panel["title"])
+            columns = next(q for q in dashboard.queries if q.sql == panel["targets"][0]["rawSql"]).columns
+            codes = {column for column in columns if column.startswith("ma_")}
+            organize = [t for t in panel.get("transformations", []) if t["id"] == "organize"]
+            if codes:
+                assert organize and set(organize[0]["options"]["excludeByName"]) == codes, panel["title"]
+            links = panel["fieldConfig"]["defaults"].get("links", [])
+            for link in links:
+                assert "ma_" not in link["url"], link  # a link reads the visible "Chi tiết" column, not a hidden one
+                assert '__data.fields["Chi tiết"]' in link["url"]
+
+
+def test_every_overview_opens_on_what_needs_attention_and_links_its_report(
+    dashboards: list[GeneratedDashboard],
+) -> None:
+    catalogue = load_catalogue(CATALOGUE_DIR)
+    for programme in catalogue.programmes:
+        model = next(d for d in dashboards if d.uid == overview_uid(programme)).model
+        panels = sorted(
+            (p for p in model["panels"] if p["type"] != "row"), key=lambda p: (p["gridPos"]["y"], p["gridPos"]["x"])
+        )
+        assert [p["title"] for p in panels[:2]] == ["Chỉ tiêu chậm tiến độ, không đạt", "Báo cáo số liệu quá hạn"]
+        assert panels[0]["gridPos"]["y"] <= 1  # on the first screen, under the first row header
+        urls = [link["url"] for link in model["links"] if link["type"] == "link"]
+        for report_format in ("pdf", "docx", "xlsx"):
+            assert (
+                f"http://127.0.0.1:8000/v1/reports/{programme}?as_of=${{__to:date:YYYY-MM-DD}}&format={report_format}"
+                in urls
+            )
+
+
+def test_indicator_units_are_grafana_units() -> None:
+    for unit in UNITS.values():
+        assert unit.grafana != "none", unit.code
+        if unit.counts:
+            assert unit.grafana == "locale" and unit.decimals == 0
+    assert UNITS["billion_vnd"].grafana == "suffix: tỷ đồng"
 
 
 def test_no_query_buckets_time_with_timegroup(dashboards: list[GeneratedDashboard]) -> None:
@@ -149,9 +199,10 @@ def test_cli_build_writes_the_files_and_removes_stale_dashboards(tmp_path: Path)
 
     run_cli(["dashboards", "build", "--out", str(tmp_path)], settings)
 
-    expected = generated_files(load_catalogue(CATALOGUE_DIR))
+    expected = generated_files(load_catalogue(CATALOGUE_DIR), "http://p")  # report links go to CHITIEU_PUBLIC_URL
     for relative, content in expected.items():
         assert (tmp_path / relative).read_text(encoding="utf-8") == content
+    assert "http://p/v1/reports/qngai-2024?" in expected[f"{DASHBOARDS_DIR}/chitieu-overview-qngai-2024.json"]
     assert not stale.exists()
     assert foreign.exists()
 

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import psycopg
@@ -335,12 +336,17 @@ def test_leaders_overview_shows_the_engines_statuses(
         assert severities == sorted(severities, reverse=True), "worst first"
         for row in board:
             evaluation = engine[(row["ma_chi_tieu"], row["ma_dia_ban"])]
-            assert row["Thực hiện"] == evaluation.actual
-            assert row["Kế hoạch kỳ"] == evaluation.expected
-            assert row["Mục tiêu"] == evaluation.target
-            assert row["Dự báo cuối kỳ"] == evaluation.projection
+            decimals = shown_decimals(seeded.catalogue.indicators[evaluation.indicator])
+            assert row["Thực hiện"] == as_shown(evaluation.actual, decimals)
+            assert row["Kế hoạch kỳ"] == as_shown(evaluation.expected, decimals)
+            assert row["Mục tiêu"] == as_shown(evaluation.target, decimals)
+            assert row["Dự báo cuối kỳ"] == as_shown(evaluation.projection, decimals)
             assert row["Kỳ"] == evaluation.period
             assert row["ma_chuong_trinh"] == programme
+            assert row["Chi tiết"] == (
+                f"/d/chitieu-indicator/?var-programme={programme}&var-indicator={evaluation.indicator}"
+                f"&var-region={evaluation.region}"
+            )
 
         (counts,) = as_dicts(
             q.overview_status_counts(programme), run(grafana, q.overview_status_counts(programme), variables)
@@ -377,6 +383,42 @@ def test_leaders_overview_shows_the_engines_statuses(
     assert shown[(seeded.other_basis, "ha_tinh")]["Đơn vị"] == expected_unit
 
 
+def shown_decimals(indicator: Indicator) -> int:
+    """The decimals a judged value is shown with: the unit's when judged as reported, else 2."""
+    return UNITS[indicator.unit].decimals if indicator.final_target.basis is TargetBasis.value else 2
+
+
+def as_shown(value: float | None, decimals: int) -> Decimal | None:
+    """As the tables get it: rounded to the decimals (half away from zero, like PostgreSQL), never -0."""
+    if value is None:
+        return None
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) + 0
+
+
+def test_numbers_arrive_rounded_to_their_unit_and_never_negative_zero(
+    seeded: Seeded, conn: psycopg.Connection[Any], grafana: psycopg.Connection[Any]
+) -> None:
+    indicator = seeded.catalogue.indicators[seeded.other_basis]  # a yearly change: 0 when nothing moved
+    previous = Period(2023, Frequency.year)
+    for period in (previous, YEAR_2024):
+        conn.execute(
+            "INSERT INTO observations (indicator, region, period_start, period, revision, value, status, recorded_at,"
+            " key_id) VALUES (%s, 'ha_tinh', %s, %s, 1, 7.3, 'official', %s, 'cli:tester')",
+            [indicator.code, period_bounds(period)[0], str(period), RECORDED],
+        )
+    refresh_snapshot(conn, seeded.catalogue, AS_OF)
+    engine = engine_board(conn, seeded, region="ha_tinh")[(indicator.code, "ha_tinh")]
+    assert engine.actual == 0 and str(engine.actual) in ("0.0", "-0.0")
+    rows = as_dicts(
+        q.overview_board("htinh-nq26"),
+        run(grafana, q.overview_board("htinh-nq26"), {"region": Variable.several("ha_tinh")}),
+    )
+    (row,) = [r for r in rows if r["ma_chi_tieu"] == indicator.code]
+    assert isinstance(row["Thực hiện"], Decimal) and str(row["Thực hiện"]) == "0.00"  # not "-0"
+    counts = [r for r in rows if r["Đơn vị"] in ("xã", "đảng viên", "hộ", "người")]
+    assert all(r["Mục tiêu"] is None or r["Mục tiêu"] == r["Mục tiêu"].to_integral_value() for r in counts)
+
+
 def test_region_filter_narrows_the_overview(
     seeded: Seeded, conn: psycopg.Connection[Any], grafana: psycopg.Connection[Any]
 ) -> None:
@@ -398,17 +440,18 @@ def test_indicator_detail_draws_values_path_target_and_projection(
         "region": Variable.single("ha_tinh"),
     }
     evaluation = engine_board(conn, seeded, region="ha_tinh")[(indicator.code, "ha_tinh")]
-    year_2024 = period_bounds(Period(2024, Frequency.year))[0]
+    end_2024 = period_bounds(Period(2024, Frequency.year))[1]
+    yearly = q.ACTUAL_SERIES[Frequency.year]
 
     actuals = run(grafana, q.INDICATOR_ACTUALS, variables, CHART_YEARS)
     assert actuals == [
-        (period_bounds(YEAR_2020)[0], seeded.latest(indicator.code, "ha_tinh", YEAR_2020)),
-        (year_2024, seeded.latest(indicator.code, "ha_tinh", YEAR_2024)),  # the latest revision
+        (period_bounds(YEAR_2020)[1], yearly, seeded.latest(indicator.code, "ha_tinh", YEAR_2020)),
+        (end_2024, yearly, seeded.latest(indicator.code, "ha_tinh", YEAR_2024)),  # the latest revision
     ]
-    assert year_2024 == datetime(2023, 12, 31, 17, tzinfo=UTC)  # 1 January 2024, midnight in Vietnam
+    assert end_2024 == datetime(2024, 12, 31, 17, tzinfo=UTC)  # the end of 2024: 1 January 2025, midnight in Vietnam
 
     (marker,) = run(grafana, q.INDICATOR_REVISIONS_ANNOTATION, variables, CHART_YEARS)
-    assert marker[0] == year_2024
+    assert marker[0] == end_2024
     assert "Kỳ 2024: sửa lần 1" in marker[1]
     assert str(seeded.first_value).replace(".", ",") in marker[1]
 
@@ -418,7 +461,7 @@ def test_indicator_detail_draws_values_path_target_and_projection(
     python_path = expected_series(indicator, "ha_tinh", baseline, periods)
     path = run(grafana, q.INDICATOR_PATH, variables, CHART_YEARS)
     assert [(t, e) for t, e, _, _ in path] == [
-        (period_bounds(p)[0], e) for p, e, _, _ in python_path if period_bounds(p)[0] < CHART_YEARS[1]
+        (period_bounds(p)[1], e) for p, e, _, _ in python_path if period_bounds(p)[1] <= CHART_YEARS[1]
     ]
     target_line = run(grafana, q.INDICATOR_TARGET_LINE, variables, CHART_YEARS)
     assert {value for _, value in target_line} == {evaluation.target}
@@ -427,10 +470,11 @@ def test_indicator_detail_draws_values_path_target_and_projection(
     projection = run(grafana, q.INDICATOR_PROJECTION, variables, CHART_YEARS)
     final_year = indicator.final_target.period.last_year
     assert projection == [
-        (year_2024, evaluation.actual),
-        (period_bounds(Period(final_year, Frequency.year))[0], evaluation.projection),
+        (end_2024, evaluation.actual),
+        (period_bounds(Period(final_year, Frequency.year))[1], evaluation.projection),
     ]
-    assert run(grafana, q.INDICATOR_UNIT, variables) == [(UNITS[indicator.unit].grafana,)]
+    unit = UNITS[indicator.unit]
+    assert run(grafana, q.INDICATOR_UNIT, variables) == [(unit.grafana, unit.decimals)]
     (row,) = as_dicts(q.INDICATOR_EVALUATION, run(grafana, q.INDICATOR_EVALUATION, variables))
     assert row["Trạng thái"] == Status.on_track.label_vi == evaluation.status.label_vi
     assert row["Cơ sở đánh giá"] == "giá trị báo cáo"
@@ -458,11 +502,41 @@ def test_no_path_is_drawn_against_values_judged_in_other_terms(
     assert row["Cơ sở đánh giá"] == "mức cải thiện so với năm trước"
 
 
-def test_quarterly_values_sit_at_the_start_of_their_quarter(seeded: Seeded, grafana: psycopg.Connection[Any]) -> None:
+def test_quarterly_values_sit_at_the_end_of_their_quarter(seeded: Seeded, grafana: psycopg.Connection[Any]) -> None:
     indicator, region, quarter = seeded.quarterly
     variables = {"indicator": Variable.single(indicator), "region": Variable.single(region)}
-    assert run(grafana, q.INDICATOR_ACTUALS, variables, CHART_YEARS) == [(datetime(2023, 3, 31, 17, tzinfo=UTC), 5.5)]
-    assert period_bounds(quarter)[0] == datetime(2023, 3, 31, 17, tzinfo=UTC)
+    end_of_q2 = datetime(2023, 6, 30, 17, tzinfo=UTC)  # 1 July 2023, midnight in Vietnam
+    assert run(grafana, q.INDICATOR_ACTUALS, variables, CHART_YEARS) == [
+        (end_of_q2, q.ACTUAL_SERIES[Frequency.quarter], 5.5)
+    ]
+    assert period_bounds(quarter)[1] == end_of_q2
+
+
+def test_year_and_quarter_figures_are_separate_series_at_their_periods_end(
+    seeded: Seeded, conn: psycopg.Connection[Any], grafana: psycopg.Connection[Any]
+) -> None:
+    """Issue 13.16: a full-year figure is not drawn with the quarters at the start of the year (against Q1's path)."""
+    indicator, region, _ = seeded.quarterly
+    for period, value in (("2023-Q1", 5.1), ("2023-Q3", 6.0), ("2023-Q4", 6.4), ("2023", 6.4), ("2023-H1", 5.5)):
+        parsed = Period.parse(period)
+        conn.execute(
+            "INSERT INTO observations (indicator, region, period_start, period, revision, value, status, recorded_at,"
+            " key_id) VALUES (%s, %s, %s, %s, 1, %s, 'official', %s, 'cli:tester')",
+            [indicator, region, period_bounds(parsed)[0], period, value, RECORDED],
+        )
+    variables = {"indicator": Variable.single(indicator), "region": Variable.single(region)}
+    rows = run(grafana, q.INDICATOR_ACTUALS, variables, CHART_YEARS)
+    by_series: dict[str, list[tuple[datetime, float]]] = {}
+    for at, series_name, value in rows:
+        by_series.setdefault(series_name, []).append((at, value))
+    year_end = datetime(2023, 12, 31, 17, tzinfo=UTC)
+    assert by_series[q.ACTUAL_SERIES[Frequency.year]] == [(year_end, 6.4)]
+    assert by_series[q.ACTUAL_SERIES[Frequency.half_year]] == [(datetime(2023, 6, 30, 17, tzinfo=UTC), 5.5)]
+    assert [at for at, _ in by_series[q.ACTUAL_SERIES[Frequency.quarter]]] == [
+        period_bounds(Period(2023, Frequency.quarter, index))[1] for index in (1, 2, 3, 4)
+    ]
+    path_times = {row[0] for row in run(grafana, q.INDICATOR_PATH, variables, CHART_YEARS)}
+    assert year_end in path_times or not path_times  # the path is drawn at period ends too
 
 
 def test_region_comparison_lists_indicators_of_several_regions(
@@ -482,7 +556,7 @@ def test_region_comparison_lists_indicators_of_several_regions(
         region: engine[(seeded.multi_region, region)].status.label_vi for region in regions
     }
     lines = run(grafana, q.REGION_ACTUALS, variables, CHART_YEARS)
-    names = {seeded.catalogue.regions[region].name_vi for region in regions}
+    names = {f"{seeded.catalogue.regions[region].name_vi} (năm)" for region in regions}
     assert {row[1] for row in lines} == names
 
 
