@@ -5,6 +5,9 @@ ingest.formats.read_csv); only then are its batches written to the spool, as one
 removed only once the server has answered it, so an interrupted run loses nothing: the next run (or `--resume`)
 sends the spool first. Re-sending a batch the server had in fact applied is harmless: identical values are ignored.
 
+A workbook (.xlsx, .xls, .ods) is read whole the same way (the server's reader, ingest.xlsx_reader) and spooled and
+sent as one batch, as it is: the server reads its cells and names each error's cell (`Số liệu!L14`).
+
 A batch the server refuses for its content (a 4xx other than 401/404/405/408/429, or a 500 that persists) moves to
 the spool's rejected/ folder with the server's problem beside it and never holds up the batches after it.
 """
@@ -22,6 +25,14 @@ import httpx
 from api.spool import Batch, Spool
 from ingest.errors import ChitieuError
 from ingest.formats import CSV_COLUMNS, InputError, read_csv
+from ingest.xlsx_reader import read_workbook
+
+# A workbook goes as it is, as one batch, with the type the server reads it by.
+WORKBOOK_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".xls": "application/vnd.ms-excel",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
 
 RETRYABLE = {408, 429, 500, 502, 503, 504}
 # Answers about the key or the server address, not about the batch: stop and keep every batch for a later run.
@@ -90,6 +101,11 @@ class Pusher:
     def spool(self, path: Path, batch_rows: int) -> int:
         """Read and check the whole file, then spool its batches as one unit; return how many batches."""
         meta = {"file": str(path), "decimal": self.decimal, "partial": self.partial}
+        content_type = WORKBOOK_TYPES.get(path.suffix.lower())
+        if content_type is not None:
+            # Row numbers in the answer are the sheet's own: first_row 2 leaves them as they are.
+            _, count = self.store.add([(2, checked_workbook(path))], {**meta, "content_type": content_type})
+            return count
         _, count = self.store.add(split_csv(path, batch_rows), meta)
         return count
 
@@ -142,7 +158,7 @@ class Pusher:
         params = {"partial": "true" if meta.get("partial") else "false"}
         if meta.get("decimal"):
             params["decimal"] = meta["decimal"]
-        headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "text/csv"}
+        headers = {"Authorization": f"Bearer {self.key}", "Content-Type": meta.get("content_type", "text/csv")}
         delay = 0.5
         last_problem = ""
         for attempt in range(1, self.max_attempts + 1):
@@ -173,6 +189,20 @@ def _problem(response: httpx.Response) -> dict[str, Any]:
     if isinstance(answer, dict):
         return answer
     return {"status": response.status_code, "title": response.reason_phrase, "detail": response.text[:1000]}
+
+
+def checked_workbook(path: Path) -> bytes:
+    """The workbook's bytes, once the server's reader has read it whole (a broken one is not queued)."""
+    try:
+        body = path.read_bytes()
+        for _, row in read_workbook(body, lambda code: None):
+            if "__malformed__" in row:
+                raise FileNotQueued(f"{path}: {row['__malformed__']}; chưa gửi gì (nothing was queued)")
+    except IsADirectoryError:
+        raise FileNotQueued(f"{path}: là thư mục, không phải tệp (is a directory, not a file)") from None
+    except InputError as error:
+        raise FileNotQueued(f"{path}: {error}; chưa gửi gì (nothing was queued)") from None
+    return body
 
 
 def split_csv(path: Path, batch_rows: int) -> Iterator[tuple[int, bytes]]:
