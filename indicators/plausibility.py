@@ -8,7 +8,8 @@ The rules, each against a reference the value should be near:
 - a fraction for a percentage: a % indicator whose target or recent value is above 1, and a value whose magnitude is
   below 1 and at least FRACTION_FACTOR times smaller than that reference;
 - far off the scale: a value at least SCALE_FACTOR times larger or smaller than the indicator's target (when the
-  target is in the same terms as the values) or than the series' latest stored value.
+  target is in the same terms as the values; else its printed baseline value), or, for an indicator with neither,
+  than the series' latest stored value (ingest/observations.py looks it up).
 """
 
 from indicators.model import Indicator, Measure, Target, TargetBasis

@@ -116,6 +116,7 @@ class RowValidator:
         self.warnings: list[RowError] = []  # values that look like the wrong scale (indicators/plausibility.py)
         self.stored_as: list[StoredAs] = []  # rows whose period was stored as another one (indicators/reporting.py)
         self._target_references: dict[tuple[str, Period], float | None] = {}
+        self.without_target_reference: set[str] = set()  # indicators judged against their recent values instead
         self.scope_errors: list[RowError] = []
         self.touched: set[tuple[str, str]] = set()  # (indicator, region) of the valid rows
         self.key_hashes: set[int] = set()  # hashes of (indicator, region, period) of the valid rows
@@ -247,6 +248,8 @@ class RowValidator:
         key = (indicator.code, period)
         if key not in self._target_references:
             self._target_references[key] = target_reference(indicator, period)
+            if self._target_references[key] is None:
+                self.without_target_reference.add(indicator.code)
         return scale_warning(indicator, value, self._target_references[key], "chỉ tiêu")
 
     def _period(
