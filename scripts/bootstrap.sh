@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(postgresql-15 postgresql-server-dev-15 postgresql-client-15 cmake gcc make dpkg-dev
-          prometheus prometheus-alertmanager fonts-liberation2 poppler-utils docker-compose
+          prometheus prometheus-alertmanager fonts-liberation2 poppler-utils libharfbuzz-subset0 docker-compose
           patroni etcd-server etcd-client haproxy pgbackrest)
 missing=()
 for package in "${packages[@]}"; do

@@ -224,3 +224,12 @@ def test_the_period_a_report_reviews() -> None:
     assert report_period_vi(date(2023, 12, 31)) == "năm 2023"
     assert report_period_vi(date(2024, 6, 30)) == "6 tháng đầu năm 2024"
     assert report_period_vi(date(2024, 7, 15)) == "6 tháng đầu năm 2024"
+
+
+def test_known_at_reads_only_what_was_recorded_by_then(pushed: httpx.Client) -> None:
+    """known_at goes through to the board: before the push, nothing of 2023 was known."""
+    before = xlsx_rows(fetch(pushed, "xlsx", known_at="2020-01-01").content)
+    assert find(before, PARTY)["Thực hiện"] is None
+    assert find(before, PARTY)["Đánh giá"] == "Chưa có số liệu"
+    today = xlsx_rows(fetch(pushed, "xlsx", known_at="2100-01-01").content)
+    assert find(today, PARTY)["Thực hiện"] == 1967

@@ -21,7 +21,7 @@ from api.report.model import ROMAN, IndicatorPage, Report, Row
 FONT = "Liberation Serif"
 BODY_PT = 14
 TABLE_PT = 12
-APPENDIX_WIDTHS_CM = (1.2, 7.8, 2.0, 3.4, 2.6, 2.8, 2.8, 2.8)
+APPENDIX_WIDTHS_CM = (1.2, 7.4, 2.0, 3.4, 2.6, 2.8, 3.2, 2.8)
 
 
 def report_docx(report: Report, chart: Callable[[IndicatorPage], bytes]) -> bytes:
@@ -215,6 +215,9 @@ def _grid(
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _repeat_header(table)
     widths = [Cm(width) for width in widths_cm]
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width  # the grid (LibreOffice reads it); Word reads the cells' widths set below
     for line, values in enumerate([header, *rows]):
         # Cells row by row: python-docx's table.cell() and column.cells walk the whole table on every call.
         for column, (cell, value) in enumerate(zip(table.rows[line].cells, values, strict=True)):
