@@ -51,6 +51,13 @@ class RowErrorOut(BaseModel):
     message: str
 
 
+class StoredAsOut(BaseModel):
+    row: int
+    sent: str = Field(description="the period as sent, e.g. 2024-H1")
+    period: str = Field(description="the period it was stored as, e.g. 2024-Q2")
+    message: str
+
+
 class ImportSummaryOut(BaseModel):
     imported: int = Field(description="new values")
     updated: int = Field(description="new revisions of existing values")
@@ -58,6 +65,14 @@ class ImportSummaryOut(BaseModel):
     rejected: int = Field(description="invalid rows (only with partial=true; otherwise the batch is refused)")
     errors: list[RowErrorOut]
     dry_run: bool
+    warnings: list[RowErrorOut] = Field(
+        default=[],
+        description="values accepted that look like the wrong scale (a fraction for a %, 1000 times off); "
+        "strict=true refuses them instead",
+    )
+    stored_as: list[StoredAsOut] = Field(
+        default=[], description="rows whose period was stored as another (2024-H1 of a quarterly indicator: 2024-Q2)"
+    )
 
 
 CSV_EXAMPLE = (
@@ -101,6 +116,7 @@ def _ingest(
     force: bool,
     dry_run: bool,
     max_rows: int,
+    strict: bool = False,
 ) -> ImportSummary:
     # The body comes in a list so that JSON's bytes can be dropped once parsed: nothing else holds them.
     body = received.pop()
@@ -122,7 +138,7 @@ def _ingest(
             slug="unsupported-media-type",
         )
     with pool.connection() as conn:  # one connection for the catalogue's version and the batch
-        validator = RowValidator(catalogues.current(conn), key, parse_string)
+        validator = RowValidator(catalogues.current(conn), key, parse_string, strict=strict)
         return ingest_batch(
             conn, rows, validator, key_id=key.id, partial=partial, force=force, dry_run=dry_run, max_rows=max_rows
         )
@@ -170,6 +186,9 @@ async def post_observations(
     partial: Annotated[bool, Query(description="Write the valid rows and report the others")] = False,
     force: Annotated[bool, Query(description="Let an estimate replace an official figure")] = False,
     dry_run: Annotated[bool, Query(description="Validate and report; write nothing")] = False,
+    strict: Annotated[
+        bool, Query(description="Refuse values that look like the wrong scale (warnings become errors)")
+    ] = False,
     decimal: Annotated[Literal["comma", "dot"] | None, Query(description="CSV number format")] = None,
     chitieu_decimal: Annotated[Literal["comma", "dot"] | None, Header(include_in_schema=False)] = None,
 ) -> dict[str, Any]:
@@ -182,7 +201,7 @@ async def post_observations(
     try:
         summary = await run_in_threadpool(
             _ingest, received, content_type, number_format, request.app.state.catalogues, key, pool,
-            partial=partial, force=force, dry_run=dry_run, max_rows=settings.max_batch_rows,
+            partial=partial, force=force, dry_run=dry_run, max_rows=settings.max_batch_rows, strict=strict,
         )  # fmt: skip
     except InputError as error:
         outcome = "unreadable"

@@ -13,7 +13,7 @@ from api.problems import Problem
 from api.routes.catalogue import find_indicator
 from api.scope import ReadScopeDep
 from indicators.clock import vietnam_today
-from indicators.status import Evaluation
+from indicators.status import Evaluation, PreviousOutcome
 from indicators.task_reports import report_problems
 from ingest.board import compute_board
 from ingest.series import indicator_series
@@ -40,7 +40,35 @@ def evaluation_out(e: Evaluation) -> dict[str, Any]:
         "projection_meets_target": e.projection_meets_target,
         "reason": e.reason,
         "last_recorded_at": e.last_recorded_at,
+        "approximately": e.approximately,
+        "previous": previous_out(e.previous),
     }
+
+
+def previous_out(previous: PreviousOutcome | None) -> dict[str, Any] | None:
+    if previous is None:
+        return None
+    return {
+        "period": previous.period,
+        "status": previous.status.value,
+        "status_vi": previous.status.label_vi,
+        "actual": previous.actual,
+        "target": previous.target,
+        "approximately": previous.approximately,
+    }
+
+
+AsOfQuery = Annotated[
+    IsoDate | None,
+    Query(description="Judge the periods ended by this date, with their latest revisions (default: today in Vietnam)"),
+]
+KnownAtQuery = Annotated[
+    IsoDate | None,
+    Query(
+        description="Only revisions recorded by the end of this day, Vietnam time: what was known then "
+        "(default: now, every revision)"
+    ),
+]
 
 
 @router.get("/status", summary="Bảng tình hình thực hiện chỉ tiêu (status board)")
@@ -51,7 +79,8 @@ def get_status(
     scope: ReadScopeDep,
     programme: str | None = None,
     region: str | None = None,
-    as_of: Annotated[IsoDate | None, Query(description="Judge as of this date (default today)")] = None,
+    as_of: AsOfQuery = None,
+    known_at: KnownAtQuery = None,
 ) -> dict[str, Any]:
     day = as_of or vietnam_today()
     if programme is not None and programme not in catalogue.programmes:
@@ -61,9 +90,15 @@ def get_status(
     scope.require(programme, region)
     with pool.connection() as conn:
         board = compute_board(
-            conn, catalogue, day, programme=programme, region=region, grace_days=settings.report_grace_days
+            conn,
+            catalogue,
+            day,
+            programme=programme,
+            region=region,
+            grace_days=settings.report_grace_days,
+            known_at=known_at,
         )
-    return {"as_of": day, "items": [evaluation_out(e) for e in scope.visible(board)]}
+    return {"as_of": day, "known_at": known_at, "items": [evaluation_out(e) for e in scope.visible(board)]}
 
 
 @router.get("/indicators/{code}/series", summary="Chuỗi số liệu một chỉ tiêu (series: actuals, path, status)")
@@ -73,18 +108,22 @@ def get_series(
     catalogue: CatalogueDep,
     scope: ReadScopeDep,
     region: str | None = None,
-    as_of: IsoDate | None = None,
+    as_of: AsOfQuery = None,
+    known_at: KnownAtQuery = None,
 ) -> dict[str, Any]:
     indicator = find_indicator(catalogue, code)
     region = region or catalogue.regions_of(indicator)[0]
     scope.require(indicator.programme, region)
     if region not in catalogue.regions:
         raise Problem(404, "Không tìm thấy địa bàn (region not found)", f"No region {region!r}.", slug="not-found")
+    day = as_of or vietnam_today()
     with pool.connection() as conn:
-        points = indicator_series(conn, catalogue, indicator, region, as_of or vietnam_today())
+        points = indicator_series(conn, catalogue, indicator, region, day, known_at)
     return {
         "indicator": code,
         "region": region,
+        "as_of": day,
+        "known_at": known_at,
         "points": [
             {
                 "period": p.period,
@@ -94,6 +133,7 @@ def get_series(
                 "low": p.low,
                 "high": p.high,
                 "status": p.evaluation.status.value if p.evaluation else None,
+                "approximately": p.evaluation.approximately if p.evaluation else False,
             }
             for p in points
         ],
