@@ -11,6 +11,7 @@ from psycopg_pool import ConnectionPool
 from api import auth, docs, limits, problems
 from api.leader import ElectedRefresher
 from api.routes import alerts, catalogue, health, metrics, observations, reports, status
+from api.routes import templates as template_routes
 from api.settings import Settings, get_settings
 from ingest.catalogue_store import CatalogueCache
 from ingest.database import DatabaseServer, connect
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     limits.install(app, settings)
     app.include_router(health.router)
     app.include_router(observations.router)
+    app.include_router(template_routes.router)
     app.include_router(catalogue.router)
     app.include_router(status.router)
     app.include_router(metrics.router)

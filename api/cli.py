@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from api import push_cli
+from api import push_cli, template_cli
 from api.cli_errors import OneLineArgumentParser, one_line
 from api.report import cli as report_cli
 from api import draft_cli
@@ -262,6 +262,12 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> None:
             grace_days=settings.report_grace_days,
             known_at=known_at,
         )
+    if args.xlsx:
+        from api.xlsx_export import status_workbook
+
+        Path(args.xlsx).write_bytes(status_workbook(catalogue, board, as_of))
+        print(f"{args.xlsx}: {len(board)} series")
+        return
     print_board(catalogue, board, as_of, known_at=known_at)
 
 
@@ -330,11 +336,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--region")
     status.add_argument("--as-of", help="YYYY-MM-DD: periods ended by then, latest revisions (default today)")
     status.add_argument("--known-at", help="YYYY-MM-DD: only revisions recorded by the end of that day (Vietnam)")
+    status.add_argument("--xlsx", metavar="PATH", help="Write the board to a workbook instead of printing it")
     status_commands = status.add_subparsers(dest="status_command")
     refresh = add(status_commands, "refresh", cmd_status_refresh, "Rewrite the status snapshot that Grafana reads.")
     refresh.add_argument("--as-of", help="YYYY-MM-DD (default today)")
 
     push_cli.register(commands, positive_int)
+    template_cli.register(commands)
     rules_cli.register(commands)
     dashboards_cli.register(commands)
     report_cli.register(commands)

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(postgresql-15 postgresql-server-dev-15 postgresql-client-15 cmake gcc make dpkg-dev
           prometheus prometheus-alertmanager fonts-liberation2 poppler-utils libharfbuzz-subset0 docker-compose
-          patroni etcd-server etcd-client haproxy pgbackrest)
+          patroni etcd-server etcd-client haproxy pgbackrest libreoffice-calc-nogui)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

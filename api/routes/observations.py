@@ -19,9 +19,14 @@ from ingest.formats import InputError, read_csv, read_json
 from ingest.keys import ApiKey
 from ingest.observations import BatchRejected, ImportSummary, OutOfScope, TooManyRows, ingest_batch
 from ingest.validation import ObservationStatus, RowValidator, string_value_parser
+from ingest.workbook_file import WorkbookRefused, WorkbookTooLarge
+from ingest.xlsx_reader import WorkbookRows, frequencies_in, read_workbook
 
 router = APIRouter(prefix="/v1", tags=["observations"])
 CSV_TYPES = ("text/csv", "application/csv")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Workbooks python-calamine reads: .xlsx, and at no extra cost .xls and .ods.
+WORKBOOK_TYPES = (XLSX_TYPE, "application/vnd.ms-excel", "application/vnd.oasis.opendocument.spreadsheet")
 
 
 class ObservationIn(BaseModel):
@@ -49,6 +54,7 @@ class RowErrorOut(BaseModel):
     row: int = Field(description="1-based position in `observations`; for CSV the spreadsheet row (header = 1)")
     field: str
     message: str
+    cell: str | None = Field(default=None, description="for a workbook: the sheet and cell, e.g. Số liệu!D14")
 
 
 class StoredAsOut(BaseModel):
@@ -73,6 +79,7 @@ class ImportSummaryOut(BaseModel):
     stored_as: list[StoredAsOut] = Field(
         default=[], description="rows whose period was stored as another (2024-H1 of a quarterly indicator: 2024-Q2)"
     )
+    notices: list[str] = Field(default=[], description="for a workbook: what the reader did not read, and why")
 
 
 CSV_EXAMPLE = (
@@ -117,12 +124,21 @@ def _ingest(
     dry_run: bool,
     max_rows: int,
     strict: bool = False,
+    workbook: list[WorkbookRows] | None = None,
 ) -> ImportSummary:
+    """`workbook` receives the workbook read, if the body is one, so that the answer can name each error's cell."""
     # The body comes in a list so that JSON's bytes can be dropped once parsed: nothing else holds them.
     body = received.pop()
     parse_string = None
-    if content_type in CSV_TYPES:
-        rows: Any = read_csv(body)
+    rows: Any
+    if content_type in WORKBOOK_TYPES:
+        rows = read_workbook(body, lambda code: None)
+        del body
+        parse_string = string_value_parser(number_format)
+        if workbook is not None:
+            workbook.append(rows)
+    elif content_type in CSV_TYPES:
+        rows = read_csv(body)
         parse_string = string_value_parser(number_format)
     elif content_type in ("application/json", ""):
         batch = read_json(body)
@@ -134,11 +150,14 @@ def _ingest(
         raise Problem(
             415,
             "Định dạng không hỗ trợ (unsupported media type)",
-            "Send application/json or text/csv.",
+            f"Send application/json, text/csv or an .xlsx workbook ({XLSX_TYPE}; .xls and .ods are read too).",
             slug="unsupported-media-type",
         )
     with pool.connection() as conn:  # one connection for the catalogue's version and the batch
-        validator = RowValidator(catalogues.current(conn), key, parse_string, strict=strict)
+        catalogue = catalogues.current(conn)
+        if isinstance(rows, WorkbookRows):
+            rows.frequency_of = frequencies_in(catalogue)  # a date in the period column is read by the frequency
+        validator = RowValidator(catalogue, key, parse_string, strict=strict)
         return ingest_batch(
             conn, rows, validator, key_id=key.id, partial=partial, force=force, dry_run=dry_run, max_rows=max_rows
         )
@@ -152,6 +171,9 @@ def _ingest(
         "period, value, status, note; UTF-8 with or without BOM; `,` or `;` separated). CSV numbers: `?decimal=comma` "
         "(Vietnamese: 1.967,5) or `?decimal=dot` (English: 1,967.5), or the `Chitieu-Decimal` header; without either, "
         "a number that reads differently in the two formats (1.967) is rejected, never guessed.\n\n"
+        "A workbook (`.xlsx`; `.xls` and `.ods` are read too): a filled template from `GET /v1/templates`, or a sheet "
+        "with the CSV column names in its first row. A numeric cell is a number; a text cell follows the CSV number "
+        "rules; each error names its cell (`Số liệu!D14`). Password-protected and macro-enabled workbooks are refused.\n\n"
         "A batch is atomic: one invalid row and nothing is written (422 listing every bad row), unless "
         "`partial=true`. Re-sending a value is a no-op; a different value is a new revision; an official figure is "
         "not replaced by an estimate or preliminary figure unless `force=true`.\n\n"
@@ -165,7 +187,7 @@ def _ingest(
         401: {"description": "Missing, unknown, revoked or expired key", "content": {"application/problem+json": {}}},
         403: {"description": "Rows outside the key's scope", "content": {"application/problem+json": {}}},
         413: {"description": "Body or batch too large", "content": {"application/problem+json": {}}},
-        415: {"description": "Not JSON or CSV", "content": {"application/problem+json": {}}},
+        415: {"description": "Not JSON, CSV or a workbook", "content": {"application/problem+json": {}}},
         422: {"description": "Invalid rows; nothing written", "content": {"application/problem+json": {}}},
     },
     openapi_extra={
@@ -174,6 +196,7 @@ def _ingest(
             "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/ObservationBatch"}},
                 "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
+                XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
             },
         }
     },
@@ -196,13 +219,27 @@ async def post_observations(
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     chosen = decimal or chitieu_decimal
     number_format = NumberFormat(chosen) if chosen else None
-    batch_format = "csv" if content_type in CSV_TYPES else "json"
+    batch_format = "csv" if content_type in CSV_TYPES else "xlsx" if content_type in WORKBOOK_TYPES else "json"
+    workbook: list[WorkbookRows] = []
+
+    def located(answer: dict[str, Any]) -> dict[str, Any]:
+        return workbook[0].annotate(answer) if workbook else answer
+
     started, outcome = time.perf_counter(), "error"
     try:
         summary = await run_in_threadpool(
             _ingest, received, content_type, number_format, request.app.state.catalogues, key, pool,
             partial=partial, force=force, dry_run=dry_run, max_rows=settings.max_batch_rows, strict=strict,
+            workbook=workbook,
         )  # fmt: skip
+    except WorkbookRefused as error:
+        outcome = "unreadable"
+        raise Problem(
+            415, "Định dạng không hỗ trợ (unsupported media type)", str(error), slug="unsupported-media-type"
+        ) from None
+    except WorkbookTooLarge as error:
+        outcome = "too_large"
+        raise Problem(413, "Dữ liệu gửi quá lớn (payload too large)", str(error), slug="payload-too-large") from None
     except InputError as error:
         outcome = "unreadable"
         raise Problem(400, "Không đọc được dữ liệu (unreadable body)", str(error), slug="unreadable-body") from None
@@ -222,12 +259,14 @@ async def post_observations(
             "Ngoài phạm vi được giao (out of scope)",
             f"Key {key.id} ({key.office}) may not write these rows; nothing was written.",
             slug="out-of-scope",
-            errors=[{"row": e.row, "field": e.field, "message": e.message} for e in error.errors[:1000]],
+            errors=located(
+                {"errors": [{"row": e.row, "field": e.field, "message": e.message} for e in error.errors[:1000]]}
+            )["errors"],
         ) from None
     except BatchRejected as error:
         outcome = "invalid"
         INGEST_ROWS.labels(outcome="rejected").inc(error.summary.rejected)
-        body_out = error.summary.as_dict()
+        body_out = located(error.summary.as_dict())
         raise Problem(
             422,
             "Số liệu không hợp lệ, chưa ghi dòng nào (invalid rows, nothing written)",
@@ -245,4 +284,4 @@ async def post_observations(
         INGEST_SECONDS.labels(format=batch_format).observe(time.perf_counter() - started)
     if summary.imported or summary.updated:
         request.app.state.refresher.poke(summary.touched)
-    return summary.as_dict()
+    return located(summary.as_dict())

@@ -4,7 +4,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from api.auth import KeyDep
@@ -12,6 +12,7 @@ from api.deps import CatalogueDep, IsoDate, PoolDep, SettingsDep
 from api.problems import Problem
 from api.routes.catalogue import find_indicator
 from api.scope import ReadScopeDep
+from api.xlsx_export import XLSX_MEDIA_TYPE, series_workbook, status_workbook
 from indicators.clock import vietnam_today
 from indicators.status import Evaluation, PreviousOutcome
 from indicators.task_reports import report_problems
@@ -71,7 +72,24 @@ KnownAtQuery = Annotated[
 ]
 
 
-@router.get("/status", summary="Bảng tình hình thực hiện chỉ tiêu (status board)")
+FormatQuery = Annotated[
+    Literal["json", "xlsx"],
+    Query(description="xlsx: the same as a workbook (numbers as numbers, text never a formula)"),
+]
+XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}
+}
+
+
+def xlsx_download(content: bytes, name: str) -> Response:
+    return Response(
+        content, media_type=XLSX_MEDIA_TYPE, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get(
+    "/status", summary="Bảng tình hình thực hiện chỉ tiêu (status board)", response_model=None, responses=XLSX_RESPONSE
+)
 def get_status(
     pool: PoolDep,
     catalogue: CatalogueDep,
@@ -81,7 +99,8 @@ def get_status(
     region: str | None = None,
     as_of: AsOfQuery = None,
     known_at: KnownAtQuery = None,
-) -> dict[str, Any]:
+    format: FormatQuery = "json",
+) -> dict[str, Any] | Response:
     day = as_of or vietnam_today()
     if programme is not None and programme not in catalogue.programmes:
         raise Problem(
@@ -98,10 +117,18 @@ def get_status(
             grace_days=settings.report_grace_days,
             known_at=known_at,
         )
+    if format == "xlsx":
+        workbook = status_workbook(catalogue, list(scope.visible(board)), day)
+        return xlsx_download(workbook, f"tinh-hinh-{programme or 'chitieu'}-{day}.xlsx")
     return {"as_of": day, "known_at": known_at, "items": [evaluation_out(e) for e in scope.visible(board)]}
 
 
-@router.get("/indicators/{code}/series", summary="Chuỗi số liệu một chỉ tiêu (series: actuals, path, status)")
+@router.get(
+    "/indicators/{code}/series",
+    summary="Chuỗi số liệu một chỉ tiêu (series: actuals, path, status)",
+    response_model=None,
+    responses=XLSX_RESPONSE,
+)
 def get_series(
     code: str,
     pool: PoolDep,
@@ -110,7 +137,8 @@ def get_series(
     region: str | None = None,
     as_of: AsOfQuery = None,
     known_at: KnownAtQuery = None,
-) -> dict[str, Any]:
+    format: FormatQuery = "json",
+) -> dict[str, Any] | Response:
     indicator = find_indicator(catalogue, code)
     region = region or catalogue.regions_of(indicator)[0]
     scope.require(indicator.programme, region)
@@ -119,6 +147,8 @@ def get_series(
     day = as_of or vietnam_today()
     with pool.connection() as conn:
         points = indicator_series(conn, catalogue, indicator, region, day, known_at)
+    if format == "xlsx":
+        return xlsx_download(series_workbook(catalogue, indicator, region, points), f"chuoi-{code}-{region}-{day}.xlsx")
     return {
         "indicator": code,
         "region": region,
