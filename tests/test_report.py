@@ -21,6 +21,7 @@ from docx.enum.section import WD_ORIENT
 
 from api.report.words import report_period_vi
 from api.routes.reports import content_disposition
+from tests.conftest import ServerThread, settings_for
 from tests.ingest_helpers import make_key
 
 REPO = Path(__file__).resolve().parents[1]
@@ -233,3 +234,14 @@ def test_known_at_reads_only_what_was_recorded_by_then(pushed: httpx.Client) -> 
     assert find(before, PARTY)["Đánh giá"] == "Chưa có số liệu"
     today = xlsx_rows(fetch(pushed, "xlsx", known_at="2100-01-01").content)
     assert find(today, PARTY)["Thực hiện"] == 1967
+
+
+def test_keyed_reads_keep_a_key_to_its_programmes(db_url: str) -> None:
+    with ServerThread(settings_for(db_url, reads="keyed")) as server, httpx.Client(base_url=server.url) as http:
+        params = {"as_of": AS_OF, "format": "html"}
+        assert http.get(f"/v1/reports/{PROGRAMME}", params=params).status_code == 401
+        other = {"Authorization": f"Bearer {make_key(db_url, regions=['dong_thap'], programmes=['dthap-2023'])}"}
+        refused = http.get(f"/v1/reports/{PROGRAMME}", params=params, headers=other)
+        assert refused.status_code == 403, refused.text
+        own = {"Authorization": f"Bearer {make_key(db_url, regions=['quang_ngai'], programmes=[PROGRAMME])}"}
+        assert http.get(f"/v1/reports/{PROGRAMME}", params=params, headers=own).status_code == 200

@@ -28,6 +28,7 @@ def load_report(
     region: str | None = None,
     known_at: date | None = None,
     grace_days: int = DEFAULT_GRACE_DAYS,
+    with_tasks: bool = True,
 ) -> Report:
     if programme not in catalogue.programmes:
         raise UnknownProgramme(f"không có chương trình {programme!r} (no programme {programme!r})")
@@ -48,7 +49,7 @@ def load_report(
             state=t.state,
             overdue=t.overdue,
         )
-        for t in list_tasks(conn, as_of, programme=programme)
+        for t in (list_tasks(conn, as_of, programme=programme) if with_tasks else [])
     ]
     board = BoardInput(
         evaluations=evaluations,

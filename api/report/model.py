@@ -228,7 +228,7 @@ def indicator_summary(rows: Sequence[Row], several_regions: bool) -> str:
 def task_summary(tasks: Sequence[TaskFact]) -> str:
     total = len(tasks)
     if total == 0:
-        return "Về nhiệm vụ: chương trình không giao nhiệm vụ có thời hạn để theo dõi."
+        return "Về nhiệm vụ: không có nhiệm vụ nào trong phạm vi báo cáo."
     done = sum(1 for t in tasks if t.state == "done")
     cancelled = sum(1 for t in tasks if t.state == "cancelled")
     late = sum(1 for t in tasks if t.overdue)

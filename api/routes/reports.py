@@ -8,11 +8,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from api.auth import ReaderDep
 from api.deps import CatalogueDep, IsoDate, PoolDep, SettingsDep
 from api.problems import Problem
-from api.report import ReportFormat, render
+from api.report import MEDIA_TYPES, ReportFormat, render
 from api.report.load import load_report
+from api.scope import ReadScopeDep
 from indicators.clock import vietnam_today
 
 router = APIRouter(prefix="/v1", tags=["reports"])
@@ -32,7 +32,7 @@ def content_disposition(filename: str) -> str:
     operation_id="getReport",
     responses={
         200: {
-            "content": {media: {} for media in ("application/pdf", "text/html")},
+            "content": {media.split(";")[0]: {} for media in MEDIA_TYPES.values()},
             "description": "The report file, named in Vietnamese (Content-Disposition filename*)",
         },
         404: {"content": {"application/problem+json": {}}},
@@ -44,7 +44,7 @@ def get_report(
     pool: PoolDep,
     catalogue: CatalogueDep,
     settings: SettingsDep,
-    _: ReaderDep,
+    scope: ReadScopeDep,
     report_format: Annotated[ReportFormat, Query(alias="format")] = ReportFormat.pdf,
     region: str | None = None,
     as_of: Annotated[IsoDate | None, Query(description="Periods ended by this date (default today, Vietnam)")] = None,
@@ -56,6 +56,9 @@ def get_report(
         )
     if region is not None and region not in catalogue.regions:
         raise Problem(404, "Không tìm thấy địa bàn (region not found)", f"No region {region!r}.", slug="not-found")
+    # With keyed reads, a report of the whole programme needs a key for its province; a key for a part of it asks
+    # for its region (the programme's tasks are the province's).
+    scope.require(programme, region or catalogue.programmes[programme].province)
     with pool.connection() as conn:
         report = load_report(
             conn,
@@ -65,6 +68,7 @@ def get_report(
             region=region,
             known_at=known_at,
             grace_days=settings.report_grace_days,
+            with_tasks=scope.reaches_tasks_of(programme),
         )
     rendered = render(report, report_format)
 
