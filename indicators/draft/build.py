@@ -16,6 +16,7 @@ from indicators.draft.targets import Context, DraftTarget, targets_of
 from indicators.draft.tasks import DraftTask, document_cadence, find_tasks, is_generic, split_agencies, table_tasks
 from indicators.draft.vocabulary import Vocabulary, load_vocabulary
 from indicators.numbers import format_vi
+from indicators.provinces import find_province
 from indicators.units import UNITS
 
 _PROVINCE = re.compile(r"\b[Tt]ỉnh[ ]+((?:[A-ZĐ][a-zà-ỹđ]+)(?:[ ]+[A-ZĐ][a-zà-ỹđ]+){0,2})")
@@ -45,11 +46,12 @@ def draft_document(text: str, *, programme: str | None = None, region: str | Non
                    vocabulary: Vocabulary | None = None) -> Draft:  # fmt: skip
     vocabulary = vocabulary or load_vocabulary()
     paragraphs = segment(text)
-    province_name = _province(text)
-    region_code = region or (slugify(province_name, 4) if province_name else "tinh")
+    review: list[dict[str, Any]] = []
+    province = find_province(text)
+    province_name = province.name if province else _province(text)
+    region_code = region or (province.code if province else slugify(province_name, 4) if province_name else "tinh")
     target_year, span = _years(text, year)
     programme_id = programme or f"{region_code.replace('_', '-')}-{target_year}"
-    review: list[dict[str, Any]] = []
     context = Context(vocabulary, str(target_year), span)
     drafted: list[tuple[Paragraph, list[DraftTarget]]] = []
     for paragraph in paragraphs:
@@ -80,6 +82,8 @@ def draft_document(text: str, *, programme: str | None = None, region: str | Non
         start, end = min(start, int(span[:4])), max(end, int(span[-4:]))
     if not indicators and not task_items:
         review.append({"line": 1, "note": "no targets or tasks found in the text: the draft is empty"})
+    if region is None and province is None and province_name is None:
+        review.append({"line": 1, "note": "province not found in the text: region code 'tinh' (give --region)"})
     title = _title(paragraphs)
     catalogue: dict[str, Any] = {
         "source": "draft",
@@ -97,7 +101,7 @@ def draft_document(text: str, *, programme: str | None = None, region: str | Non
             {
                 "code": region_code,
                 "name_vi": province_name or region_code,
-                "name_en": f"{province_name or region_code} province",
+                "name_en": province.name_en if province else f"{province_name or region_code} province",
                 "level": "province",
             }
         ],
@@ -148,20 +152,47 @@ def _issuer(text: str, province: str | None) -> str:
     return "(to review) issuer not found"
 
 
+_DOC_KIND = re.compile(r"^(?:NGHỊ QUYẾT|KẾ HOẠCH|CHƯƠNG TRÌNH|BÁO CÁO|KẾT LUẬN|QUYẾT ĐỊNH|THÔNG BÁO|ĐỀ ÁN|CHỈ THỊ|TỜ TRÌNH|"
+                       r"DANH MỤC)(?![\wÀ-ỹ])", re.IGNORECASE)  # fmt: skip
+_SUBTITLE = re.compile(r"^(?:về|thực hiện|của|giai đoạn|nhiệm kỳ)(?![\wÀ-ỹ])", re.IGNORECASE)
+
+
 def _title(paragraphs: list[Paragraph]) -> str:
-    lines: list[str] = []
-    for paragraph in paragraphs[:6]:
-        text = paragraph.raw.strip(" *#")
-        if len(text) > 300 or (lines and paragraph.line > paragraphs[0].line + 6):
+    """The document's name: from the line naming its kind ("NGHỊ QUYẾT", "KẾ HOẠCH", ...) or the first line, with
+    the lines that continue it, up to the first numbered heading or body paragraph."""
+    head = paragraphs[:15]
+    start = 0
+    for index, paragraph in enumerate(head):
+        text = _clean(paragraph.raw)
+        kind = _DOC_KIND.match(text)
+        if paragraph.number is None and kind and (kind.group(0).isupper() or index < 3):
+            start = index
             break
-        lines.append(text.replace("**", ""))
-        if len(" ".join(lines)) > 120:
+    lines: list[str] = []
+    previous: Paragraph | None = None
+    for paragraph in paragraphs[start : start + 8]:
+        text = _clean(paragraph.raw)
+        if paragraph.number is not None or paragraph.table or len(text) > 300:
+            break
+        after_gap = previous is not None and paragraph.line > previous.line + 1
+        continues = text[:1].islower() or paragraph.raw.lstrip().startswith("**") or _SUBTITLE.match(text)
+        if after_gap and not (continues and len(text) < 200):
+            break
+        lines.append(text)
+        previous = paragraph
+        if len(" ".join(lines)) > 250:
             break
     return re.sub(r"\s+", " ", " ".join(lines)).strip()[:300] or "(to review) untitled document"
 
 
+def _clean(raw: str) -> str:
+    return raw.replace("**", " ").strip(" *#_")
+
+
 def _kind(title: str) -> str:
     lowered = title.lower()
+    if lowered.startswith(("kế hoạch", "nghị quyết")):
+        return "plan"
     if "chương trình" in lowered:
         return "action_programme"
     if "kết luận" in lowered or "báo cáo" in lowered:
