@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ REQUIRED_COLUMNS = ("indicator", "region", "period", "value")
 MAX_CSV_CELL = 100_000
 
 Row = tuple[int, Mapping[str, object]]
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as the csv module reads them
 
 
 class InputError(ChitieuError):
@@ -35,9 +37,24 @@ class JsonBatch:
             yield number, item if isinstance(item, dict) else {"__not_an_object__": item}
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object naming a key twice is refused: parsers disagree on which value counts ({"value": 1, "value": 1000})."""
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        repeated = sorted({key for key, _ in pairs if sum(1 for other, _ in pairs if other == key) > 1})
+        raise _DuplicateKey(", ".join(repr(key[:40]) for key in repeated))
+    return document
+
+
 def read_json(body: bytes) -> JsonBatch:
     try:
-        document = json.loads(body)
+        document = json.loads(body, object_pairs_hook=_object_without_duplicates)
+    except _DuplicateKey as error:
+        raise InputError(f"khóa JSON lặp lại trong một đối tượng: {error} (duplicate key in a JSON object)") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise InputError(f"nội dung không phải JSON hợp lệ (body is not valid JSON: {error})") from None
     except RecursionError:
@@ -147,9 +164,11 @@ def _record_problem(values: list[str], record_lines: list[str], header: list[str
         )
     if any(len(cell) > MAX_CSV_CELL for cell in values):
         return f"ô dài quá {MAX_CSV_CELL} ký tự (a cell is longer than {MAX_CSV_CELL} characters)"
-    # A quoted cell may hold line breaks, but a continuation line that has a whole record's separators is more
+    # A quoted cell may hold line breaks, but a line within a cell that has a whole record's separators is more
     # likely the next record swallowed by a quote left open than a note.
-    if any(line.count(delimiter) >= len(header) - 1 for line in record_lines[1:]):
+    if len(record_lines) > 1 and any(
+        line.count(delimiter) >= len(header) - 1 for cell in values for line in _LINE_BREAK.split(cell)[1:]
+    ):
         return (
             "dấu ngoặc kép chưa đóng nuốt cả dòng sau (a quote left open runs into the next line, which looks like a "
             "record of its own)"

@@ -211,3 +211,15 @@ def test_the_connection_stays_usable_after_every_kind_of_error(client: httpx.Cli
         assert local_port(answer) == port, "the server kept the connection open"
         follow = client.get("/healthz")
         assert follow.status_code == 200 and local_port(follow) == port
+
+
+def test_a_json_key_named_twice_is_refused(client: httpx.Client, token: str, conn: psycopg.Connection[Any]) -> None:
+    row = f'{{"indicator": "{GRDP}", "region": "dong_thap", "period": "2023-Q1", "value": 1, "value": 1000}}'
+    response = client.post(
+        "/v1/observations",
+        content='{"observations": [' + row + "]}",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    problem = assert_problem(response, 400)
+    assert "'value'" in problem["detail"] and "duplicate key" in problem["detail"]
+    assert stored(conn) == 0
