@@ -67,7 +67,7 @@ def segment(text: str) -> list[Paragraph]:
     for index, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
-        if "\t" in raw:
+        if "\t" in raw or raw.count("|") >= 2:  # a table row: tab-separated (.docx) or "a | b | c"
             paragraphs.append(Paragraph(index, raw, raw, 0, None, False, _section(stack), _head(stack), False, group,
                                         table=True))  # fmt: skip
             continue
@@ -129,6 +129,13 @@ def segment(text: str) -> list[Paragraph]:
             )
         )
     return paragraphs
+
+
+def table_cells(raw: str) -> list[str]:
+    """The cells of a table row: tab-separated, else separated by "|" (outer bars of "| a | b |" dropped)."""
+    if "\t" in raw:
+        return raw.split("\t")
+    return [cell.strip() for cell in raw.strip().strip("|").split("|")]
 
 
 def _section(stack: list[tuple[int, str, str]]) -> str:

@@ -3,18 +3,22 @@ the rows of a danh mục table (content, lead, co-agencies, time frame, supervis
 
 import calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from indicators.draft.segment import Paragraph
+from indicators.draft.segment import Paragraph, table_cells
 
 _LEAD = re.compile(r"^(?:cơ quan|đơn vị)\s+chủ trì(?:\s+(?:tham mưu|thực hiện))?\s*:\s*(?P<v>.+)$", re.IGNORECASE)
 _COOP = re.compile(r"^(?:cơ quan|đơn vị)\s+phối hợp(?:\s+thực hiện)?\s*:\s*(?P<v>.+)$", re.IGNORECASE)
 _TIME = re.compile(r"^(?:thời gian|thời hạn|tiến độ)(?:\s+(?:thực hiện|hoàn thành))?\s*:\s*(?P<v>.+)$", re.IGNORECASE)
 _GIAO = re.compile(
-    r"(?:^|[.;]\s+|-\s+)Giao\s+(?P<lead>.+?)\s+(?=(?:chủ trì|tham mưu(?!,)|chỉ đạo|chủ động|phối hợp|thực hiện|"
-    r"triển khai|tập trung|lãnh đạo|theo dõi|nghiên cứu|xây dựng)(?!\w))(?P<rest>.*)$",
+    r"(?:^|[.;:]\s+|-\s+)Giao\s+(?P<lead>.+?)\s+(?=(?-i:chủ trì|tham mưu(?!,)|chỉ đạo|chủ động|phối hợp|thực hiện|"
+    r"triển khai|tập trung|lãnh đạo|theo dõi|nghiên cứu|xây dựng|tổ chức|hướng dẫn|rà soát|ban hành)(?!\w))(?P<rest>.*)$",
     re.IGNORECASE,
+)
+# A task item written as one paragraph: "1. Xây dựng Đề án ... Giao X chủ trì ... Thời gian hoàn thành: Quý II/2026."
+_INLINE_PART = re.compile(
+    r"(?<=[.;])\s+(?=(?:Cơ quan|Đơn vị)\s+(?:chủ trì|phối hợp)|Thời gian|Thời hạn|Tiến độ|Giao\s)"
 )
 _ROMAN_QUARTER = {"I": 1, "II": 2, "III": 3, "IV": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
@@ -52,7 +56,14 @@ def parse_time_frame(text: str, cadence: str) -> tuple[date | None, str | None, 
     lowered = text.lower()
     event = re.search(r"(?:cho đến|đến khi|đến)\s+(?:kết thúc\s+|khi kết thúc\s+)?(đại hội[^,;.]*?)(?=,|;|\.|\s+nhiệm kỳ|$)",
                       text, re.IGNORECASE)  # fmt: skip
-    recurring = bool(re.search(r"thường xuyên|hằng năm|hàng năm|các năm tiếp theo|liên tục|định kỳ", lowered))
+    recurring = bool(re.search(r"thường xuyên|hằng năm|hàng năm|hằng quý|hàng quý|hằng tháng|hàng tháng|các năm tiếp theo|"
+                               r"liên tục|định kỳ", lowered))  # fmt: skip
+    if re.search(r"(?:hằng|hàng|định kỳ)\s+quý", lowered):
+        cadence = "quarter"
+    elif re.search(r"(?:hằng|hàng)\s+tháng", lowered):
+        cadence = "month"
+    elif re.search(r"(?:định kỳ\s+)?(?:6|sáu) tháng(?: một lần|/lần)", lowered):
+        cadence = "half_year"
     until = event.group(1).strip() if event else None
     if until:
         until = until[0].upper() + until[1:]
@@ -94,6 +105,7 @@ def time_phrase(text: str) -> str | None:
     """The part of a "Giao ..." paragraph that states when: "phấn đấu hoàn thành trong năm 2025", "thường xuyên"."""
     patterns = [
         r"(?:xác định đây là )?nhiệm vụ thường xuyên[^.;]*",
+        r"(?:định kỳ\s+)?(?:hằng|hàng)\s+(?:năm|quý|tháng)",
         r"(?:thực hiện |triển khai thực hiện )?thường xuyên(?:,\s*trong đó)?[^.;]*?(?:các năm tiếp theo|(?=[.;])|$)",
         r"(?:tập trung cao điểm )?từ nay cho?\s*đến[^.;]*",
         r"(?:phấn đấu )?hoàn thành (?:trong|trước)[^.;,]*",
@@ -119,11 +131,31 @@ def document_cadence(text: str) -> str:
     return "year"
 
 
+def _inline_parts(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """A paragraph holding a task's sentence and its labelled parts becomes one paragraph per part, the first
+    (the task's own sentence) naming the others."""
+    parts: list[Paragraph] = []
+    for paragraph in paragraphs:
+        pieces = _INLINE_PART.split(paragraph.text) if not paragraph.table else [paragraph.text]
+        if len(pieces) == 1:
+            parts.append(paragraph)
+            continue
+        title = pieces[0].strip(" .;")
+        parts.append(
+            replace(paragraph, text=pieces[0], heading_text=title if paragraph.heading else paragraph.heading_text)
+        )
+        for piece in pieces[1:]:
+            parts.append(replace(paragraph, text=piece, heading=False, number=None, heading_text=title,
+                                 raw=paragraph.raw))  # fmt: skip
+    return parts
+
+
 def find_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
+    paragraphs = _inline_parts(paragraphs)
     tasks: list[DraftTask] = []
     block: dict[str, tuple[str, Paragraph]] = {}
     last_giao: DraftTask | None = None
-    last_giao_untimed: tuple[Paragraph, str, str] | None = None
+    last_giao_untimed: tuple[Paragraph, str, str, str | None] | None = None
     previous_bullet: Paragraph | None = None
     last_item: Paragraph | None = None
     for paragraph in paragraphs:
@@ -141,8 +173,8 @@ def find_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
             match = regex.match(text)
             if match:
                 if key == "time" and last_giao_untimed is not None and "lead" not in block:
-                    source, lead, title = last_giao_untimed
-                    tasks.append(_task(source, title, lead, None, match.group("v").strip(" ."), cadence, paragraph))
+                    source, lead, title, coop = last_giao_untimed
+                    tasks.append(_task(source, title, lead, coop, match.group("v").strip(" ."), cadence, paragraph))
                     last_giao_untimed = None
                     break
                 block[key] = (match.group("v").strip().rstrip("."), paragraph)
@@ -164,10 +196,17 @@ def find_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
                 lead = giao.group("lead").strip(" ,")
                 phrase = time_phrase(giao.group("rest"))
                 title = paragraph.heading_text
-                if previous_bullet is not None and _several_giao(paragraphs, paragraph):
+                label = re.match(r"^([^:.;]{3,80}):\s+Giao\s", text)  # "Tổ chức thực hiện: Giao ..."
+                if label:
+                    title = label.group(1)
+                several = _several_giao(paragraphs, paragraph)
+                if previous_bullet is not None and several:
                     title = previous_bullet.text.strip(" .;")
+                elif several and _is_item(paragraph) and text.startswith("Giao"):  # "- Giao X chủ trì <the task>"
+                    title = text[: text.find(phrase)] if phrase else text
+                    title = title.strip(" .;,")
                 if phrase is None:
-                    last_giao_untimed = (paragraph, lead, title)
+                    last_giao_untimed = (paragraph, lead, title, _coop_of(giao.group("rest")))
                 else:
                     last_giao = _task(paragraph, title, lead, _coop_of(giao.group("rest")), phrase, cadence, paragraph)
                     tasks.append(last_giao)
@@ -178,6 +217,11 @@ def find_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
                     previous_bullet = paragraph
                 last_giao = None
     return tasks
+
+
+def _is_item(paragraph: Paragraph) -> bool:
+    return paragraph.raw.lstrip().startswith(("-", "+", "•", "*")) or (paragraph.number is not None
+                                                                      and not paragraph.heading)  # fmt: skip
 
 
 def _several_giao(paragraphs: list[Paragraph], paragraph: Paragraph) -> bool:
@@ -227,19 +271,24 @@ def table_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
             return
         cells = [re.sub(r"<[^>]+>", " ", cell) for cell in current]
         cells = [re.sub(r"\s+", " ", cell).strip() for cell in cells]
-        content = cells[0]
-        number = re.match(r"^(\d+)\s*[.)]\s*", content)
-        if not number:
+        content = cells[columns["content"]] if columns["content"] < len(cells) else ""
+        if "number" in columns:
+            number = re.match(r"^(\d+)\s*[.)]?\s*$", cells[columns["number"]])
+            content_start = 0
+        else:
+            number = re.match(r"^(\d+)\s*[.)]\s*", content)
+            content_start = number.end() if number else 0
+        if not number or not content:
             return
         lead = cells[columns["lead"]] if columns["lead"] < len(cells) else ""
         time_frame = cells[columns["time"]] if columns["time"] < len(cells) else ""
         if not lead or not time_frame:
             return
         coop = cells[columns["coop"]] if "coop" in columns and columns["coop"] < len(cells) else None
-        task = _task(current_paragraph, content[number.end() :], lead, coop, time_frame, cadence, current_paragraph)
+        task = _task(current_paragraph, content[content_start:], lead, coop, time_frame, cadence, current_paragraph)
         task.section = f"DM.{group}.{number.group(1)}" if group else f"DM.{number.group(1)}"
         task.kind = "project"
-        task.quote = content[:400]
+        task.quote = content[content_start:][:400] if "number" in columns else content[:400]
         if "supervisor" in columns and columns["supervisor"] < len(cells):
             task.supervisor_text = cells[columns["supervisor"]] or None
         tasks.append(task)
@@ -252,8 +301,10 @@ def table_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
                 current, current_paragraph = None, None
                 group = group_row.group(1)
             continue
-        cells = paragraph.raw.split("\t")
-        lowered = [cell.lower() for cell in cells]
+        cells = table_cells(paragraph.raw)
+        if all(re.fullmatch(r"\s*:?-{3,}:?\s*", cell) for cell in cells if cell.strip()):
+            continue  # the "|---|---|" line under a header
+        lowered = [cell.lower().strip() for cell in cells]
         if columns is None:
             if any("chủ trì" in cell for cell in lowered) and any(re.search(r"thời gian|tiến độ|thời hạn", c)
                                                                  for c in lowered):  # fmt: skip
@@ -263,16 +314,27 @@ def table_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
                 supervisor = [i for i, c in enumerate(lowered) if "chỉ đạo" in c and "chủ trì" not in c]
                 if coop:
                     columns["coop"] = coop[0]
+                numbered = [i for i, c in enumerate(lowered) if re.fullmatch(r"s?tt|số tt|số thứ tự", c)]
+                columns["number"] = numbered[0] if numbered else -1
+                if columns["number"] < 0:
+                    del columns["number"]
                 if supervisor:
                     columns["supervisor"] = supervisor[0]
+                others = [i for i, c in enumerate(lowered) if i not in columns.values()]
+                named = [i for i in others if re.search(r"nội dung|nhiệm vụ|tên|công việc|đề án", lowered[i])]
+                columns["content"] = (named or others or [0])[0]
             continue
         first = re.sub(r"<[^>]+>", "", cells[0]).strip()
-        roman = re.match(r"^([IVX]+)\s*[.)]\s", first)
+        if "number" in columns:
+            first = " ".join(
+                re.sub(r"<[^>]+>", "", cell).strip() for cell in cells[columns["number"] : columns["number"] + 2]
+            )
+        roman = re.match(r"^([IVX]+)\s*[.)]\s" if "number" not in columns else r"^([IVX]+)\s*[.)]?\s", first)
         if roman:
             flush()
             current, current_paragraph = None, None
             group = roman.group(1)
-        elif re.match(r"^\d+\s*[.)]\s", first):
+        elif re.match(r"^\d+\s*[.)]\s" if "number" not in columns else r"^\d+\s*[.)]?\s", first):
             flush()
             current, current_paragraph = list(cells), paragraph
         elif current is not None:
