@@ -6,6 +6,7 @@ to OpenAPI with a role ("write" or "read"), from which `document` states each op
 
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -26,6 +27,11 @@ Credentials = HTTPAuthorizationCredentials | None
 
 
 def require_key(request: Request, pool: PoolDep, credentials: Credentials) -> ApiKey:
+    with pool.connection() as conn:
+        return _checked_key(request, conn, credentials)
+
+
+def _checked_key(request: Request, conn: psycopg.Connection[Any], credentials: Credentials) -> ApiKey:
     if credentials is None:
         raise Problem(
             401,
@@ -34,8 +40,7 @@ def require_key(request: Request, pool: PoolDep, credentials: Credentials) -> Ap
             slug="unauthorized",
             headers=_CHALLENGE,
         )
-    with pool.connection() as conn:
-        key = authenticate(conn, credentials.credentials)
+    key = authenticate(conn, credentials.credentials)
     if key is None:
         raise Problem(
             401,
@@ -53,9 +58,10 @@ def writer(
     pool: PoolDep,
     credentials: Annotated[Credentials, Security(office_key, scopes=["write"])],
 ) -> ApiKey:
-    """A valid key within its rate limit: what every write needs."""
-    key = require_key(request, pool, credentials)
-    limit_writes(request, key.id)
+    """A valid key within its rate limit: what every write needs (one connection for both checks)."""
+    with pool.connection() as conn:
+        key = _checked_key(request, conn, credentials)
+        limit_writes(request, conn, key.id)
     return key
 
 

@@ -2,9 +2,9 @@
 
 The body limit (`max_body_bytes`) holds for every endpoint, whether the size is declared or the body is chunked.
 
-The rate limit is a token bucket per API key id, kept in memory: it holds `rate_limit_per_minute` tokens, refills at
-that many per minute, and each write takes one. With several worker processes each keeps its own buckets, so a key may
-make up to workers × the limit writes per minute in total.
+The rate limit is a token bucket per API key id: it holds `rate_limit_per_minute` tokens, refills at that many per
+minute, and each write takes one. The buckets are kept in PostgreSQL (ingest/rate_limits.py, one statement on the
+connection that checked the key), so the limit holds in total across worker processes and replicas on one database.
 
 The request deadline answers 504 when a request takes longer than `request_timeout_s`. Work already running in a
 thread cannot be stopped from outside, so a write may still be completed after the 504; re-sending it is safe, since
@@ -14,49 +14,40 @@ an identical value is ignored.
 import asyncio
 import logging
 import math
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import Problem, problem_doc, problem_response
 from api.settings import Settings
+from ingest.rate_limits import take_token
 
 log = logging.getLogger("chitieu.api")
 
 
 class RateLimiter:
-    """A token bucket per key id: `per_minute` requests at once, then `per_minute` a minute. Thread-safe."""
+    """A token bucket per key id in the database: `per_minute` requests at once, then `per_minute` a minute.
+    `clock` (seconds) replaces the database's clock in tests."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, per_minute: int, clock: Callable[[], float] | None = None) -> None:
         self.per_minute = per_minute
         self._clock = clock
-        self._lock = threading.Lock()
-        self._buckets: dict[str, tuple[float, float]] = {}  # key id -> (tokens, when counted)
 
-    def take(self, key_id: str) -> float:
+    def take(self, conn: psycopg.Connection[Any], key_id: str) -> float:
         """Take a token for the key: 0 when the request may go ahead, else the seconds until a token is free."""
         if self.per_minute <= 0:
             return 0.0
-        refill_per_second = self.per_minute / 60
-        with self._lock:
-            now = self._clock()
-            tokens, counted = self._buckets.get(key_id, (float(self.per_minute), now))
-            tokens = min(float(self.per_minute), tokens + (now - counted) * refill_per_second)
-            if tokens >= 1:
-                self._buckets[key_id] = (tokens - 1, now)
-                return 0.0
-            self._buckets[key_id] = (tokens, now)
-            return (1 - tokens) / refill_per_second
+        now = self._clock() if self._clock is not None else None
+        return take_token(conn, key_id, self.per_minute, self.per_minute / 60, now)
 
 
-def limit_writes(request: Request, key_id: str) -> None:
+def limit_writes(request: Request, conn: psycopg.Connection[Any], key_id: str) -> None:
     """Count one write for the key; raise 429 with Retry-After when the key is over its limit."""
     limiter: RateLimiter = request.app.state.limiter
-    wait = limiter.take(key_id)
+    wait = limiter.take(conn, key_id)
     if wait > 0:
         retry_after = max(1, math.ceil(wait))
         raise Problem(
@@ -187,7 +178,7 @@ def document(schema: dict[str, Any], settings: Settings, rate_limited: set[tuple
     )
     rate = (
         f"mỗi khóa ghi tối đa {settings.rate_limit_per_minute} lần mỗi phút (each key may make "
-        f"{settings.rate_limit_per_minute} writes a minute per worker process: 429 with Retry-After beyond)."
+        f"{settings.rate_limit_per_minute} writes a minute: 429 with Retry-After beyond)."
     )
     timeout = (
         f"yêu cầu quá {settings.request_timeout_s:g} s bị trả 504 (a request taking longer than "

@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=600,
         ge=0,
-        description="Write requests per API key per minute, per worker process (429 beyond); 0 turns the limit off.",
+        description="Write requests per API key per minute, in total over every worker process and replica (429 "
+        "beyond); 0 turns the limit off.",
     )
     request_timeout_s: float = Field(
         default=300,

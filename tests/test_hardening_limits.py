@@ -19,6 +19,7 @@ from api.app import create_app
 from api.limits import RateLimiter
 from api.push_client import Pusher
 from api.settings import Settings
+from ingest.database import connect
 from tests.conftest import ServerThread, settings_for
 from tests.ingest_helpers import make_key, post_json
 
@@ -119,19 +120,28 @@ def test_rows_over_the_limit_are_413_and_nothing_is_written(
 # --------------------------------------------------------------------------------------------------- rate limit
 
 
-def test_the_token_bucket_refills_per_key_and_caps_at_the_limit() -> None:
+def test_the_token_bucket_refills_per_key_and_caps_at_the_limit(conn: psycopg.Connection[Any]) -> None:
     clock = FakeClock()
     limiter = RateLimiter(3, clock=clock)
-    assert [limiter.take("a") for _ in range(3)] == [0, 0, 0]
-    assert limiter.take("a") == pytest.approx(20)  # 3 a minute: one token every 20 s
-    assert limiter.take("b") == 0, "each key has its own bucket"
-    clock.sleep(20)
-    assert limiter.take("a") == 0
-    assert limiter.take("a") == pytest.approx(20)
+    assert [limiter.take(conn, "a") for _ in range(3)] == [0, 0, 0]
+    assert limiter.take(conn, "a") == pytest.approx(20)  # 3 a minute: one token every 20 s
+    assert limiter.take(conn, "b") == 0, "each key has its own bucket"
+    clock.sleep(10)
+    assert limiter.take(conn, "a") == pytest.approx(10), "a refused write takes nothing"
+    clock.sleep(10)
+    assert limiter.take(conn, "a") == 0
+    assert limiter.take(conn, "a") == pytest.approx(20)
     clock.sleep(3600)
-    assert [limiter.take("a") for _ in range(4)][:3] == [0, 0, 0], "an idle key gets back at most the limit"
-    assert limiter.take("a") > 0
-    assert all(RateLimiter(0, clock=clock).take("a") == 0 for _ in range(1000)), "0 turns the limit off"
+    assert [limiter.take(conn, "a") for _ in range(4)][:3] == [0, 0, 0], "an idle key gets back at most the limit"
+    assert limiter.take(conn, "a") > 0
+    assert all(RateLimiter(0, clock=clock).take(conn, "a") == 0 for _ in range(100)), "0 turns the limit off"
+
+
+def test_the_bucket_follows_the_database_clock_without_one_given(conn: psycopg.Connection[Any]) -> None:
+    limiter = RateLimiter(2)
+    assert [limiter.take(conn, "a") for _ in range(2)] == [0, 0]
+    wait = limiter.take(conn, "a")
+    assert 29 < wait <= 30  # 2 a minute: a token every 30 s, a few milliseconds of it gone
 
 
 @limits(rate_limit_per_minute=3)
@@ -270,13 +280,15 @@ def test_the_deadline_does_not_cut_a_large_batch_at_the_defaults(db_url: str) ->
     assert elapsed < defaults.request_timeout_s / 10
 
 
-def test_concurrent_writes_of_one_key_never_exceed_the_limit() -> None:
+def test_concurrent_writes_of_one_key_never_exceed_the_limit(db_url: str) -> None:
+    """Ten connections, as ten worker processes would have: the bucket in the database is shared."""
     limiter = RateLimiter(50, clock=lambda: 0.0)
     granted: list[bool] = []
 
     def writer() -> None:
-        for _ in range(20):
-            granted.append(limiter.take("k") == 0)
+        with connect(db_url) as conn:
+            for _ in range(20):
+                granted.append(limiter.take(conn, "k") == 0)
 
     threads = [threading.Thread(target=writer) for _ in range(10)]
     for thread in threads:
