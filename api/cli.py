@@ -109,12 +109,16 @@ def _serve(server: DatabaseServer, settings: Settings, on_ready: Callable[[], No
     print(f"chitieu serving on {base}  (API docs {base}/docs, readiness {base}/readyz, metrics {base}/metrics)")
     print(f"database: {'embedded cluster in ' + str(settings.data_dir) if server.embedded else 'external'}")
     if settings.workers > 1:
+        import tempfile
+
         from api.metrics import prepare_multiprocess_dir
 
         os.environ["CHITIEU_DATABASE_URL"] = server.url
-        prepare_multiprocess_dir(settings.data_dir.resolve().parent / "prometheus-multiproc")
-        uvicorn.run("api.app:create_app", factory=True, host=settings.host, port=settings.port,
-                    workers=settings.workers, log_level=settings.log_level)  # fmt: skip
+        # This serve's own directory: another serve on the machine must not add its counters to these (nor wipe them).
+        with tempfile.TemporaryDirectory(prefix="chitieu-metrics-") as metrics_dir:
+            prepare_multiprocess_dir(Path(metrics_dir))
+            uvicorn.run("api.app:create_app", factory=True, host=settings.host, port=settings.port,
+                        workers=settings.workers, log_level=settings.log_level)  # fmt: skip
     else:
         from api.app import create_app
 

@@ -9,9 +9,9 @@ Values of indicators are domain values, not base units: each is in its indicator
 of the baseline, an average growth in %, an improvement on the previous year; see docs/status.md). The `unit` and
 `basis` labels of chitieu_indicator_info say which. The gap is a true ratio.
 
-Several workers (`chitieu serve --workers N`): prometheus_client's multiprocess mode. Before the workers start, the
-parent calls `prepare_multiprocess_dir` (it empties the directory and sets PROMETHEUS_MULTIPROC_DIR, which the workers
-inherit); each worker then writes its service metrics to files there and any worker answering /metrics sums them with
+Several workers (CHITIEU_WORKERS=N): prometheus_client's multiprocess mode. Before the workers start, the parent
+calls `prepare_multiprocess_dir` on a temporary directory of its own, so that two serves on one machine never mix
+their counters (it empties the directory and sets PROMETHEUS_MULTIPROC_DIR, which the workers inherit); each worker then writes its service metrics to files there and any worker answering /metrics sums them with
 MultiProcessCollector. The board collector is not per process: it is registered once, in the registry built for each
 scrape, by whichever worker answers.
 """

@@ -99,7 +99,8 @@ def refresher_children(db_url: str) -> dict[int, int]:
     return found
 
 
-def start_api(db_url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_api(db_url: str, data_dir: Path, **settings: str) -> tuple[subprocess.Popen[bytes], str]:
+    """The app under uvicorn in a process of its own, as a replica on another machine would run it."""
     port = free_port()
     env = {
         **os.environ,
@@ -107,6 +108,7 @@ def start_api(db_url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str
         "CHITIEU_DATA_DIR": str(data_dir),
         "CHITIEU_LOAD_CATALOGUE_ON_START": "false",
         "CHITIEU_ALERTS_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
+        **settings,
     }
     command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--log-level", "warning"]
     process = subprocess.Popen([*command, "--host", "127.0.0.1", "--port", str(port)], cwd=REPO, env=env)

@@ -46,7 +46,7 @@ def test_prepare_multiprocess_dir_starts_empty(tmp_path: Path, monkeypatch: pyte
     directory = tmp_path / "metrics"
     directory.mkdir()
     (directory / "counter_123.db").write_bytes(b"left by an earlier run")
-    monkeypatch.delenv(MULTIPROCESS_ENV, raising=False)
+    monkeypatch.setenv(MULTIPROCESS_ENV, "")  # restored (unset) after the test, which the call below sets
     prepare_multiprocess_dir(directory)
     assert os.environ[MULTIPROCESS_ENV] == str(directory)
     assert list(directory.iterdir()) == []
