@@ -9,8 +9,9 @@ from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
 from api import auth, docs, limits, problems
+from api.failover import ReadPools, RetryReadsOnce
 from api.leader import ElectedRefresher
-from api.routes import alerts, catalogue, health, metrics, observations, reports, status
+from api.routes import alerts, catalogue, drafts, health, metrics, observations, reports, status
 from api.routes import templates as template_routes
 from api.settings import Settings, get_settings
 from ingest.catalogue_store import CatalogueCache
@@ -35,6 +36,24 @@ def open_database(settings: Settings) -> DatabaseServer:
     )
 
 
+def _pool_kwargs(settings: Settings) -> dict[str, object]:
+    return {
+        "min_size": settings.pool_min_size,
+        "max_size": settings.pool_max_size,
+        "kwargs": {"options": f"-c statement_timeout={settings.statement_timeout_ms}"},
+        "check": ConnectionPool.check_connection,  # a connection broken by a restart or failover is replaced
+    }
+
+
+def _replica_pool(settings: Settings) -> ConnectionPool | None:
+    """The pool for board reads on a replica, opened without waiting: a replica that is down must not stop start-up."""
+    if not settings.database_read_url:
+        return None
+    pool = ConnectionPool(settings.database_read_url, open=False, **_pool_kwargs(settings))  # type: ignore[arg-type]
+    pool.open(wait=False)
+    return pool
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -45,20 +64,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with connect(server.url) as conn:
                 for migration in migrate(conn):
                     log.info("applied migration %04d_%s", migration.version, migration.name)
-            pool = ConnectionPool(
-                server.url,
-                min_size=settings.pool_min_size,
-                max_size=settings.pool_max_size,
-                kwargs={"options": f"-c statement_timeout={settings.statement_timeout_ms}"},
-                check=ConnectionPool.check_connection,  # a connection broken by a database restart is replaced
-                open=False,
-            )
+            pool = ConnectionPool(server.url, open=False, **_pool_kwargs(settings))  # type: ignore[arg-type]
             pool.open(wait=True, timeout=30)
+            replica_pool = _replica_pool(settings)
             # The webhook always wants a token: the configured one, or one generated and kept for the next start.
             token = settings.alerts_webhook_token or read_or_create_secret(settings.webhook_token_file())[0]
             app.state.settings = settings.model_copy(update={"alerts_webhook_token": token})
             app.state.server = server
             app.state.pool = pool
+            app.state.read_pools = ReadPools(pool, replica_pool)
             app.state.catalogues = CatalogueCache()
             refresher = app.state.refresher = ElectedRefresher(
                 server.url, settings.status_refresh_seconds, grace_days=settings.report_grace_days
@@ -68,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
             finally:
                 refresher.stop()
+                app.state.read_pools.close()
                 pool.close()
         finally:
             server.close()
@@ -80,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     problems.install(app)
     limits.install(app, settings)
+    app.add_middleware(RetryReadsOnce)
     app.include_router(health.router)
     app.include_router(observations.router)
     app.include_router(template_routes.router)
@@ -87,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(status.router)
     app.include_router(metrics.router)
     app.include_router(alerts.router)
+    app.include_router(drafts.router)
     app.include_router(reports.router)
     _document_errors_and_limits(app, settings)
     return app

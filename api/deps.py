@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from psycopg_pool import ConnectionPool
 from pydantic import AfterValidator, BeforeValidator
 
+from api.failover import ReadPools
 from api.settings import Settings
 from indicators.catalogue import Catalogue
 from indicators.periods import FIRST_YEAR, LAST_YEAR
@@ -25,7 +26,13 @@ async def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+async def get_read_pools(request: Request) -> ReadPools:
+    pools: ReadPools = request.app.state.read_pools
+    return pools
+
+
 PoolDep = Annotated[ConnectionPool, Depends(get_pool)]
+ReadPoolDep = Annotated[ReadPools, Depends(get_read_pools)]  # board reads: a replica when configured
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 

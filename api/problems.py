@@ -14,6 +14,7 @@ from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from api.failover import DATABASE_UNAVAILABLE
 from ingest.errors import ChitieuError
 
 PROBLEM_JSON = "application/problem+json"
@@ -364,6 +365,7 @@ def install(app: FastAPI) -> None:
         ).response(request)
 
     async def _database_down(request: Request, error: Exception) -> JSONResponse:
+        setattr(request.state, DATABASE_UNAVAILABLE, True)
         log.warning("database unavailable: %s", str(error).splitlines()[0] if str(error) else error)
         return Problem(
             503,
@@ -375,6 +377,8 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(psycopg.OperationalError, _database_down)
     app.add_exception_handler(PoolTimeout, _database_down)
+    # A write that reached a replica while HAProxy had not yet seen the failover: the database is not writable now.
+    app.add_exception_handler(psycopg.errors.ReadOnlySqlTransaction, _database_down)
 
     async def _refused_value(request: Request, error: Exception) -> JSONResponse:
         return Problem(

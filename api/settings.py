@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     embedded_port: int = Field(default=55432, ge=1024, le=65535)
     embedded_database: str = "chitieu"
 
+    database_read_url: str | None = Field(
+        default=None,
+        description="Optional replica (e.g. HAProxy's read port) for board reads; the primary serves them if unset "
+        "or when no replica answers.",
+    )
+
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)

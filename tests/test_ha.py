@@ -175,11 +175,24 @@ def test_failover_both_ways_loses_and_doubles_nothing(cluster: HaCluster, api: s
     assert cluster.wait_for_replica(timeout=90) is new
 
 
-def test_readyz_says_when_the_database_is_not_writable(cluster: HaCluster) -> None:
-    replica = cluster.replica() or cluster.wait_for_replica(timeout=90)
-    replica_url = cluster.url(replica.pg_port)
-    settings = Settings(database_url=replica_url, load_catalogue_on_start=False)  # type: ignore[call-arg]
-    with ServerThread(settings) as server, httpx.Client(base_url=server.url) as http:
-        answer = http.get("/readyz")
-    assert answer.status_code == 503
-    assert answer.json()["type"].endswith("/database-read-only")
+def test_readyz_says_when_the_database_is_not_writable(cluster: HaCluster, api: str) -> None:
+    """A leader turned read-only (as a demoted one is) makes /readyz 503, so a load balancer stops sending writes."""
+    leader = cluster.leader()
+    assert leader is not None
+    admin = f"postgresql://postgres:{cluster.superuser_password}@127.0.0.1:{leader.pg_port}/postgres"
+
+    def read_only(on: bool) -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"ALTER SYSTEM SET default_transaction_read_only = {'on' if on else 'off'}")
+            conn.execute("SELECT pg_reload_conf()")
+        time.sleep(0.5)
+
+    with httpx.Client(base_url=api, timeout=30) as http:
+        read_only(True)
+        try:
+            answer = http.get("/readyz")
+        finally:
+            read_only(False)
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["type"].endswith("/database-read-only")
+        assert http.get("/readyz").status_code == 200

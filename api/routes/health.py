@@ -25,10 +25,19 @@ def readyz(pool: PoolDep) -> dict[str, Any]:
     with pool.connection() as conn:
         row = conn.execute(
             "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'),"
-            " (SELECT coalesce(max(version), 0) FROM schema_migrations)"
+            " (SELECT coalesce(max(version), 0) FROM schema_migrations),"
+            " pg_is_in_recovery() OR current_setting('transaction_read_only')::bool"
         ).fetchone()
     assert row is not None
-    timescaledb, migration = row
+    timescaledb, migration, read_only = row
+    if read_only:
+        raise Problem(
+            503,
+            "Cơ sở dữ liệu chỉ đọc (database not writable)",
+            "The database chitieu writes to is a replica or read-only (a failover in progress?): writes would fail.",
+            slug="database-read-only",
+            headers={"Retry-After": "5"},
+        )
     if migration != latest_version():
         raise Problem(
             503,

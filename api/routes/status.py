@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from api.auth import KeyDep
-from api.deps import CatalogueDep, IsoDate, PoolDep, SettingsDep
+from api.deps import CatalogueDep, IsoDate, PoolDep, ReadPoolDep, SettingsDep
 from api.problems import Problem
 from api.routes.catalogue import find_indicator
 from api.scope import ReadScopeDep
@@ -91,7 +91,7 @@ def xlsx_download(content: bytes, name: str) -> Response:
     "/status", summary="Bảng tình hình thực hiện chỉ tiêu (status board)", response_model=None, responses=XLSX_RESPONSE
 )
 def get_status(
-    pool: PoolDep,
+    pool: ReadPoolDep,
     catalogue: CatalogueDep,
     settings: SettingsDep,
     scope: ReadScopeDep,
@@ -131,7 +131,7 @@ def get_status(
 )
 def get_series(
     code: str,
-    pool: PoolDep,
+    pool: ReadPoolDep,
     catalogue: CatalogueDep,
     scope: ReadScopeDep,
     region: str | None = None,
