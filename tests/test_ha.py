@@ -121,7 +121,9 @@ def assert_every_row_once(url: str, value_offset: int, revisions: int) -> None:
         if key not in latest or latest[key][1] < revision:
             latest[key] = (float(value), revision)
     assert {revision for _, revision in latest.values()} == {revisions}, "a value was lost or written twice"
-    assert latest == {(r["indicator"], r["region"], r["period"]): (float(r["value"] + value_offset), revisions) for r in ROWS}
+    assert latest == {
+        (r["indicator"], r["region"], r["period"]): (float(r["value"] + value_offset), revisions) for r in ROWS
+    }
 
 
 def assert_ready_and_board_served(api: str) -> None:
