@@ -55,7 +55,7 @@ def draft_document(text: str, *, programme: str | None = None, region: str | Non
     context = Context(vocabulary, str(target_year), span)
     drafted: list[tuple[Paragraph, list[DraftTarget]]] = []
     for paragraph in paragraphs:
-        if paragraph.table or (paragraph.heading and not paragraph.in_list):
+        if paragraph.table or paragraph.reporting or (paragraph.heading and not paragraph.in_list):
             continue
         if paragraph.heading and paragraph.in_list and not re.search(r"\d", paragraph.text):
             continue
@@ -69,6 +69,9 @@ def draft_document(text: str, *, programme: str | None = None, region: str | Non
                     target.period = span
     report = re.search(r"báo cáo|kết quả thực hiện", text[:600], re.IGNORECASE) is not None
     default_results_year = str(target_year if report else target_year - 1)
+    half = re.search(r"(?:6|sáu) tháng đầu năm\s+((?:19|20)\d{2})", text[:600], re.IGNORECASE)
+    if half:
+        default_results_year = f"{half.group(1)}-H1"
     results = find_results(paragraphs, vocabulary, default_results_year)
     indicators = _indicators(programme_id, drafted, results, review)
     cadence = document_cadence(text)

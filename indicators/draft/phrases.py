@@ -232,6 +232,13 @@ def _unit_at(text: str) -> tuple[UnitWord, int] | None:
     return None
 
 
+# Words that make a clause a reported result rather than a target: estimates, cumulative figures, comparisons with
+# the same period last year or with the plan ("bằng 138% dự toán", "đạt 104% kế hoạch").
+RESULT_WORDS = re.compile(r"\b(?:ước|đã đạt|đã có|đã kết nạp|kết quả|thực hiện được|so với cùng kỳ|vượt chỉ tiêu|lũy kế|luỹ kế|"
+                          r"vượt kế hoạch|vượt dự toán)\b|\b(?:bằng|đạt)\s+[\d,.]+\s*%\s*(?:so với\s+)?(?:kế hoạch|dự toán)",
+                          re.IGNORECASE)  # fmt: skip
+
+
 # ---------------------------------------------------------------------------------------------------- one target
 @dataclass
 class ParsedTarget:

@@ -20,7 +20,11 @@ GROUPS = [
     ("society", r"xã hội|văn hóa|văn hoá|y tế|giáo dục"),
     ("economy", r"kinh tế"),
 ]
-_LIST_ON = re.compile(r"chỉ tiêu", re.IGNORECASE)
+_LIST_ON = re.compile(r"chỉ tiêu|mục tiêu cụ thể", re.IGNORECASE)
+# A section reporting results ("I. KẾT QUẢ THỰC HIỆN NĂM 2024", "ĐÁNH GIÁ TÌNH HÌNH ...") until a section of plans
+# ("II. KẾ HOẠCH NĂM 2025", "PHƯƠNG HƯỚNG, NHIỆM VỤ", "MỤC TIÊU, CHỈ TIÊU"): its figures are results, not targets.
+_REPORTING = re.compile(r"kết quả|đánh giá|tình hình thực hiện|thực hiện (?:năm|nhiệm vụ|kế hoạch)|đã đạt được", re.I)
+_PLANNING = re.compile(r"kế hoạch|mục tiêu|chỉ tiêu|nhiệm vụ|phương hướng|giải pháp|định hướng|tổ chức thực hiện", re.I)
 _LIST_OFF = re.compile(
     r"nhiệm vụ|giải pháp|tổ chức thực hiện|mục đích|yêu cầu|tầm nhìn|mục tiêu tổng quát|nội dung thực hiện|kết quả|"
     r"tình hình thực hiện|đánh giá",
@@ -43,6 +47,7 @@ class Paragraph:
     table: bool = False
     footnote: bool = False
     context_years: list[str] = field(default_factory=list)  # headings' periods, innermost last
+    reporting: bool = False  # inside a section that reports results
 
 
 def _strip_emphasis(text: str) -> tuple[str, int]:
@@ -63,6 +68,7 @@ def segment(text: str) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
     stack: list[tuple[int, str, str]] = []  # (level, number, text) of open headings
     state: list[tuple[int, bool | None]] = []  # (level, list on/off) decided by headings
+    reporting: list[tuple[int, bool | None]] = []  # (level, results section on/off) decided by headings
     group: str | None = None
     for index, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
@@ -87,6 +93,9 @@ def segment(text: str) -> list[Paragraph]:
                 stack.pop()
             while state and state[-1][0] >= level:
                 state.pop()
+            while reporting and reporting[-1][0] >= level:
+                reporting.pop()
+            reporting.append((level, _reports(head_text)))
             stack.append((level, num, head_text))
             decided = True if _LIST_ON.search(head_text) else False if _LIST_OFF.search(head_text) else None
             state.append((level, decided))
@@ -104,14 +113,20 @@ def segment(text: str) -> list[Paragraph]:
                 number = inner.group("num")
                 offset += inner.end()
                 body = body[inner.end() :]
-            short = len(body) < 80 and not re.search(r"\d", body)
-            if short and (body.isupper() or re.match(r"^(?:Về|VỀ)\s", body)):
+            bare = re.sub(r"\(\s*\d+\s*chỉ tiêu\s*\)", "", body).rstrip(" :")  # "Về kinh tế (06 chỉ tiêu):"
+            short = len(bare) < 80 and not re.search(r"\d", bare)
+            if not marker and len(body) < 100 and body.endswith(":") and _LIST_ON.search(body):
+                is_heading = True  # "Mục tiêu cụ thể năm 2026:", "Nhóm chỉ tiêu về kinh tế:"
+                group = _group_of(body) or group
+                state.append((99, True))
+            elif short and (bare.isupper() or re.match(r"^(?:Về|VỀ|Nhóm|NHÓM)\s", bare)):
                 is_heading = True
                 found = _group_of(body)
                 group = found or group
                 if _LIST_ON.search(body):
                     state.append((99, True))
         in_list = next((decided for _, decided in reversed(state) if decided is not None), False)
+        in_report = next((decided for _, decided in reversed(reporting) if decided is not None), False)
         paragraphs.append(
             Paragraph(
                 line=index,
@@ -126,9 +141,18 @@ def segment(text: str) -> list[Paragraph]:
                 group=group,
                 footnote=bool(_FOOTNOTE.match(raw)),
                 context_years=[t for _, _, t in stack],
+                reporting=bool(in_report) and not in_list,
             )
         )
     return paragraphs
+
+
+def _reports(heading: str) -> bool | None:
+    """True for a heading of results, False for one of plans, None for neither (the enclosing section decides)."""
+    results, plans = _REPORTING.search(heading), _PLANNING.search(heading)
+    if results and (plans is None or results.start() < plans.start()):
+        return True
+    return False if plans else None
 
 
 def table_cells(raw: str) -> list[str]:

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, field
 
 from indicators.draft.phrases import (
+    RESULT_WORDS,
     ParsedTarget,
     Value,
     classify,
@@ -54,8 +55,7 @@ _PROSE_VERBS = re.compile(
     r"giảm|tăng|duy trì|khoảng|trên|ít nhất|tối thiểu|dự kiến)\b",
     re.IGNORECASE,
 )
-_RESULT = re.compile(r"\b(?:ước|đã đạt|đã có|đã kết nạp|kết quả|thực hiện được|so với cùng kỳ|vượt chỉ tiêu)\b",
-                     re.IGNORECASE)  # fmt: skip
+_RESULT = RESULT_WORDS
 _SPAN = re.compile(r"(?:giai đoạn|thời kỳ|nhiệm kỳ)\s*((?:19|20)\d{2})\s*[-–]\s*((?:19|20)\d{2})", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!so với )(?<!so )(?:đến|tới|vào|trong|hết|cuối)?\s*năm\s+((?:19|20)\d{2})(?!\s*[-–]\s*\d)",
                    re.IGNORECASE)  # fmt: skip
