@@ -2,6 +2,7 @@
 
 import csv
 import io
+import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -12,8 +13,6 @@ from ingest.errors import ChitieuError
 
 CSV_COLUMNS = ("indicator", "region", "period", "value", "status", "note")
 REQUIRED_COLUMNS = ("indicator", "region", "period", "value")
-# A cell longer than this is refused as a row error (a note holds at most 1,000 characters).
-MAX_CSV_CELL = 100_000
 
 Row = tuple[int, Mapping[str, object]]
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as the csv module reads them
@@ -106,7 +105,7 @@ def _check_header(header: list[str]) -> None:
 class _Lines:
     """The physical lines fed to csv.reader, keeping those of the record being read so that they can be fed again."""
 
-    def __init__(self, source: io.TextIOWrapper) -> None:
+    def __init__(self, source: Iterator[str]) -> None:
         self.source = source
         self.record: list[str] = []  # the lines of the current record
         self.again: list[str] = []  # lines to feed again, last first
@@ -119,9 +118,6 @@ class _Lines:
         self.record.append(line)
         return line
 
-    def start_record(self) -> None:
-        self.record.clear()
-
     def feed_again_after_first_line(self) -> None:
         """The record was malformed: read on from the line after the one it began on."""
         self.again.extend(reversed(self.record[1:]))
@@ -129,12 +125,42 @@ class _Lines:
 
 
 def _csv_rows(text: io.TextIOWrapper, body: bytes, header: list[str], delimiter: str) -> Iterator[Row]:
-    lines = _Lines(text)
+    """A well-formed file is read at the csv module's speed; from the first malformed record on, line by line so that
+    reading can resume after it."""
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
+    number, lines_read = 1, 1  # the header: record 1, line 1
+    width = len(header)
+    try:
+        for values in reader:
+            number += 1
+            spans_lines = reader.line_num + 1 - lines_read > 1
+            lines_read = reader.line_num + 1
+            if not any(cell.strip() for cell in values):
+                continue
+            if spans_lines or len(values) != width:
+                problem = _record_problem(values, spans_lines, header, delimiter)
+                if problem:
+                    yield number, {"__malformed__": problem}
+                    break
+            yield number, dict(zip(header, values, strict=True))
+        else:
+            return
+    except UnicodeDecodeError:
+        raise _not_utf8(body) from None
+    except csv.Error as error:
+        number += 1
+        yield number, {"__malformed__": _quoting_message(error)}
+    # The record `number` began on line `lines_read + 1`: read on from the line after.
+    yield from _resynchronising_rows(body, lines_read + 1, number, header, delimiter)
+
+
+def _resynchronising_rows(body: bytes, skip: int, number: int, header: list[str], delimiter: str) -> Iterator[Row]:
+    text = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8-sig", newline="")
+    lines = _Lines(itertools.islice(text, skip, None))
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
-    number = 1  # the header
     while True:
         number += 1
-        lines.start_record()
+        lines.record.clear()
         try:
             values = next(reader)
         except StopIteration:
@@ -148,7 +174,7 @@ def _csv_rows(text: io.TextIOWrapper, body: bytes, header: list[str], delimiter:
             continue
         if not any(cell.strip() for cell in values):
             continue
-        problem = _record_problem(values, lines.record, header, delimiter)
+        problem = _record_problem(values, len(lines.record) > 1, header, delimiter)
         if problem:
             lines.feed_again_after_first_line()
             yield number, {"__malformed__": problem}
@@ -156,17 +182,15 @@ def _csv_rows(text: io.TextIOWrapper, body: bytes, header: list[str], delimiter:
         yield number, dict(zip(header, values, strict=True))
 
 
-def _record_problem(values: list[str], record_lines: list[str], header: list[str], delimiter: str) -> str | None:
+def _record_problem(values: list[str], spans_lines: bool, header: list[str], delimiter: str) -> str | None:
     if len(values) != len(header):
         return (
             f"dòng có {len(values)} ô nhưng tiêu đề có {len(header)} cột "
             f"(the record has {len(values)} cells, the header {len(header)} columns)"
         )
-    if any(len(cell) > MAX_CSV_CELL for cell in values):
-        return f"ô dài quá {MAX_CSV_CELL} ký tự (a cell is longer than {MAX_CSV_CELL} characters)"
     # A quoted cell may hold line breaks, but a line within a cell that has a whole record's separators is more
     # likely the next record swallowed by a quote left open than a note.
-    if len(record_lines) > 1 and any(
+    if spans_lines and any(
         line.count(delimiter) >= len(header) - 1 for cell in values for line in _LINE_BREAK.split(cell)[1:]
     ):
         return (
