@@ -56,7 +56,7 @@ def run(pg: EmbeddedPostgres, plan: BoardPlan) -> dict[str, Any]:
                 board = compute_board(conn, stored, AS_OF)
                 rewrite = partial(refresh_snapshot, conn, stored, AS_OF)
                 refresh_s = [timed(rewrite) for _ in range(plan.refresh_repeats.get(indicators, 0))]
-                path_rows = conn.execute("SELECT count(*)::int FROM indicator_path").fetchone()
+                path_rows = conn.execute("SELECT count(*)::int FROM target_paths").fetchone()
             http_s, response_bytes = _over_http(url, plan.repeats)
         summary = {
             "synthetic_series": indicators * DISTRICTS,

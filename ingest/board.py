@@ -1,9 +1,11 @@
 """The status board: every indicator-region series read in one query and judged by the status engine.
 
-`compute_board` is what the API, the CLI and the metrics collector show; `refresh_snapshot` writes the same board into
-indicator_status (and the target path into indicator_path) for SQL readers such as Grafana.
+`compute_board` judges the board live (for a past `as_of` or `known_at`); `refresh_snapshot` writes today's board into
+indicator_status, with each distinct target path once in target_paths (read through the view indicator_path), which
+is what the API, the metrics and Grafana read for today.
 """
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime
@@ -151,11 +153,12 @@ def refresh_snapshot(
     grace_days: int = DEFAULT_GRACE_DAYS,
     only: Collection[SeriesKey] | None = None,
 ) -> int:
-    """Rewrite indicator_status and indicator_path in one transaction, for every series or `only` those; return the
-    number of series written.
+    """Rewrite indicator_status in one transaction, for every series or `only` those, with the target paths they
+    point at; return the number of series written.
 
-    A series' target path depends only on the catalogue and its baseline value, and is up to 11 years of periods:
-    for `only` series it is rewritten when those inputs changed (indicator_status.path_inputs), not on every push.
+    A series' target path depends only on the catalogue and its baseline value: series that share those share one
+    stored path (target_paths, keyed by `path_id`), written when it is first needed, so the cost of a refresh does not
+    grow with the periods of the programme. A full refresh drops the paths no series points at any more.
     """
     if only is None:
         items = list(board_items(catalogue, read_series(conn, as_of)))
@@ -164,23 +167,21 @@ def refresh_snapshot(
         series = read_series(conn, as_of, pairs=wanted)
         items = [item for item in board_items(catalogue, series) if (item[0].code, item[1]) in wanted]
     evaluations = evaluate_board(items, as_of, grace_days)
-    inputs = {
-        (indicator.code, region): f"{catalogue.digest} {path_baseline(indicator, observations)!r}"
-        for indicator, region, observations in items
-    }
+    path_ids: dict[SeriesKey, str] = {}
+    drawn_from: dict[str, tuple[Indicator, list[Observation]]] = {}
+    for indicator, region, observations in items:
+        path = path_id(catalogue.digest, indicator, observations)
+        path_ids[(indicator.code, region)] = path
+        drawn_from.setdefault(path, (indicator, observations))
     with conn.transaction():
         if only is None:
             conn.execute("DELETE FROM indicator_status")
-            conn.execute("DELETE FROM indicator_path")
-            stale_paths = set(inputs)
         else:
-            stale_paths = _stale_paths(conn, inputs)
-            _delete_series(conn, "indicator_status", inputs)
-            _delete_series(conn, "indicator_path", stale_paths)
+            _delete_series(conn, "indicator_status", path_ids)
         with conn.cursor().copy(
             "COPY indicator_status (indicator, region, as_of, period, actual, expected, low, high, target, status,"
             " report_overdue, progress_ratio, projection, projection_meets_target, reason, last_recorded_at,"
-            " path_inputs, approximately, previous_period, previous_status, previous_actual, previous_target)"
+            " path_id, approximately, previous_period, previous_status, previous_actual, previous_target)"
             " FROM STDIN"
         ) as copy:
             for e in evaluations:
@@ -188,24 +189,12 @@ def refresh_snapshot(
                 copy.write_row(
                     (e.indicator, e.region, as_of, e.period, e.actual, e.expected, e.low, e.high, e.target,
                      e.status.value, e.report_overdue, e.progress_ratio, e.projection, e.projection_meets_target,
-                     e.reason, e.last_recorded_at, inputs[(e.indicator, e.region)], e.approximately,
+                     e.reason, e.last_recorded_at, path_ids[(e.indicator, e.region)], e.approximately,
                      p and p.period, p and p.status.value, p and p.actual, p and p.target)
                 )  # fmt: skip
-        with conn.cursor().copy(
-            "COPY indicator_path (indicator, region, period, period_start, period_end, expected, low, high) FROM STDIN"
-        ) as copy:
-            for indicator, region_code, observations in items:
-                if (indicator.code, region_code) not in stale_paths:
-                    continue
-                programme = catalogue.programmes[indicator.programme]
-                for period, expected, low, high in expected_series(
-                    indicator,
-                    region_code,
-                    observations,
-                    path_periods(indicator, programme.start_year, programme.end_year),
-                ):
-                    start, end = period_bounds(period)
-                    copy.write_row((indicator.code, region_code, str(period), start, end, expected, low, high))
+        _write_paths(conn, catalogue, drawn_from)
+        if only is None:
+            conn.execute("DELETE FROM target_paths WHERE NOT (path_id = ANY(%s))", [list(drawn_from)])
     if only is None:
         # Fresh planner statistics now, not when autovacuum next passes: with those of the board before (say, no
         # series off track) the dashboards' filtered lists are planned as nested loops (1M: 30 -> 112 ms).
@@ -213,16 +202,32 @@ def refresh_snapshot(
     return len(evaluations)
 
 
-def _stale_paths(conn: psycopg.Connection[Any], inputs: dict[SeriesKey, str]) -> set[SeriesKey]:
-    """The series whose stored path was drawn from other inputs than these (or has none)."""
-    indicators, regions = _columns(inputs)
-    current = conn.execute(
-        "SELECT w.indicator, w.region FROM unnest(%s::text[], %s::text[], %s::text[]) AS w (indicator, region, inputs)"
-        " LEFT JOIN indicator_status s USING (indicator, region)"
-        " WHERE s.path_inputs IS DISTINCT FROM w.inputs",
-        [indicators, regions, list(inputs.values())],
-    ).fetchall()
-    return {(indicator, region) for indicator, region in current}
+def path_id(catalogue_digest: str, indicator: Indicator, observations: Sequence[Observation]) -> str:
+    """The key of a series' target path: a digest of all it is drawn from (the catalogue, the indicator and the
+    baseline value, which the series gives when the catalogue prints none)."""
+    inputs = f"{catalogue_digest} {indicator.code} {path_baseline(indicator, observations)!r}"
+    return hashlib.blake2b(inputs.encode(), digest_size=12).hexdigest()
+
+
+def _write_paths(
+    conn: psycopg.Connection[Any], catalogue: Catalogue, drawn_from: dict[str, tuple[Indicator, list[Observation]]]
+) -> None:
+    """Store the paths not stored yet (a path's rows never change: its key is a digest of its inputs)."""
+    stored = conn.execute("SELECT DISTINCT path_id FROM target_paths WHERE path_id = ANY(%s)", [list(drawn_from)])
+    missing = drawn_from.keys() - {row[0] for row in stored.fetchall()}
+    if not missing:
+        return
+    with conn.cursor().copy(
+        "COPY target_paths (path_id, indicator, period, period_start, period_end, expected, low, high) FROM STDIN"
+    ) as copy:
+        for path in sorted(missing):
+            indicator, observations = drawn_from[path]
+            programme = catalogue.programmes[indicator.programme]
+            periods = path_periods(indicator, programme.start_year, programme.end_year)
+            # The region plays no part in a path (expected_series does not read it).
+            for period, expected, low, high in expected_series(indicator, "", observations, periods):
+                start, end = period_bounds(period)
+                copy.write_row((path, indicator.code, str(period), start, end, expected, low, high))
 
 
 def _delete_series(conn: psycopg.Connection[Any], table: str, keys: Collection[SeriesKey]) -> None:

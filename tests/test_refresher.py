@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from api.refresher import SnapshotRefresher
-from ingest.board import refresh_snapshot
+from ingest.board import path_id, refresh_snapshot
 from ingest.catalogue_store import read_catalogue
 
 BUDGET = ("dthap-2023.budget_revenue", "dong_thap")
@@ -69,16 +69,38 @@ def test_a_target_path_is_rewritten_only_when_its_inputs_change(conn: psycopg.Co
     catalogue = read_catalogue(conn)
     as_of = date(2023, 12, 31)
     refresh_snapshot(conn, catalogue, as_of)
-    path = "SELECT ctid::text FROM indicator_path WHERE indicator = %s AND region = %s ORDER BY period_start LIMIT 1"
+    path = (
+        "SELECT p.ctid::text FROM target_paths p JOIN indicator_status s USING (path_id)"
+        " WHERE s.indicator = %s AND s.region = %s ORDER BY p.period_start LIMIT 1"
+    )
     first_written = conn.execute(path, list(BUDGET)).fetchone()
+    assert first_written is not None
     _insert(conn, "2023-Q2", "2023-04-01 00:00+07", 3500)
     refresh_snapshot(conn, catalogue, as_of, only={BUDGET})
     assert conn.execute(path, list(BUDGET)).fetchone() == first_written  # same baseline: the rows were kept
     assert _status(conn) == ("2023-Q2", 3500.0)
 
     growth = ("dthap-2023.grdp_growth", "dong_thap")  # a path drawn from the series' own 2022 value when printed none
-    inputs = "SELECT path_inputs FROM indicator_status WHERE indicator = %s AND region = %s"
-    before = conn.execute(inputs, list(growth)).fetchone()
-    assert before is not None and before[0].startswith(catalogue.digest)
+    path_of = "SELECT path_id FROM indicator_status WHERE indicator = %s AND region = %s"
+    before = conn.execute(path_of, list(growth)).fetchone()
+    assert before is not None and before[0]
     refresh_snapshot(conn, catalogue, as_of, only={growth})
-    assert conn.execute(inputs, list(growth)).fetchone() == before
+    assert conn.execute(path_of, list(growth)).fetchone() == before
+    view = conn.execute(
+        "SELECT count(*), count(DISTINCT period) FROM indicator_path WHERE indicator = %s AND region = %s", list(growth)
+    ).fetchone()
+    assert view is not None and view[0] == view[1] > 0  # the old shape: one row per period of the series
+
+
+def test_series_that_share_the_inputs_of_their_path_share_one_stored_path(conn: psycopg.Connection[Any]) -> None:
+    catalogue = read_catalogue(conn)
+    indicator = catalogue.indicators[BUDGET[0]]
+    assert path_id(catalogue.digest, indicator, []) == path_id(catalogue.digest, indicator, [])
+    assert path_id(catalogue.digest, indicator, []) != path_id("another catalogue", indicator, [])
+    refresh_snapshot(conn, catalogue, date(2023, 12, 31))
+    counts = conn.execute(
+        "SELECT (SELECT count(*) FROM indicator_status), (SELECT count(DISTINCT path_id) FROM target_paths),"
+        " (SELECT count(*) FROM target_paths t WHERE NOT EXISTS"
+        "   (SELECT FROM indicator_status s WHERE s.path_id = t.path_id))"
+    ).fetchone()
+    assert counts is not None and counts[1] <= counts[0] and counts[2] == 0
