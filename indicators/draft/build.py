@@ -51,10 +51,18 @@ def draft_document(text: str, *, programme: str | None = None, region: str | Non
     province_name = province.name if province else _province(text)
     region_code = region or (province.code if province else slugify(province_name, 4) if province_name else "tinh")
     target_year, span = _years(text, year)
+    term = re.search(r"nhiệm kỳ\s*((?:19|20)\d{2})\s*[-–]\s*((?:19|20)\d{2})", "\n".join(text.split("\n")[:40]), re.I)
+    if span and term and span == f"{term.group(1)}-{term.group(2)}" and int(term.group(2)) - int(term.group(1)) == 5:
+        span = f"{int(term.group(1)) + 1}-{term.group(2)}"  # a congress's term: the five years after the congress
+        review.append({"line": 1, "note": f"yearly and average targets of the term {term.group(0)} read over "
+                                          f"{span}, the five years after the congress"})  # fmt: skip
     programme_id = programme or f"{region_code.replace('_', '-')}-{target_year}"
     context = Context(vocabulary, str(target_year), span)
     drafted: list[tuple[Paragraph, list[DraftTarget]]] = []
+    title, title_lines = _title(paragraphs)
     for paragraph in paragraphs:
+        if paragraph.line in title_lines and not paragraph.in_list:
+            continue  # a headline restates the targets that the text states
         if paragraph.table or paragraph.reporting or (paragraph.heading and not paragraph.in_list):
             continue
         if paragraph.heading and paragraph.in_list and not re.search(r"\d", paragraph.text):
@@ -87,7 +95,6 @@ def draft_document(text: str, *, programme: str | None = None, region: str | Non
         review.append({"line": 1, "note": "no targets or tasks found in the text: the draft is empty"})
     if region is None and province is None and province_name is None:
         review.append({"line": 1, "note": "province not found in the text: region code 'tinh' (give --region)"})
-    title = _title(paragraphs)
     catalogue: dict[str, Any] = {
         "source": "draft",
         "programme": {
@@ -160,7 +167,7 @@ _DOC_KIND = re.compile(r"^(?:NGHỊ QUYẾT|KẾ HOẠCH|CHƯƠNG TRÌNH|BÁO C�
 _SUBTITLE = re.compile(r"^(?:về|thực hiện|của|giai đoạn|nhiệm kỳ)(?![\wÀ-ỹ])", re.IGNORECASE)
 
 
-def _title(paragraphs: list[Paragraph]) -> str:
+def _title(paragraphs: list[Paragraph]) -> tuple[str, set[int]]:
     """The document's name: from the line naming its kind ("NGHỊ QUYẾT", "KẾ HOẠCH", ...) or the first line, with
     the lines that continue it, up to the first numbered heading or body paragraph."""
     head = paragraphs[:15]
@@ -185,7 +192,8 @@ def _title(paragraphs: list[Paragraph]) -> str:
         previous = paragraph
         if len(" ".join(lines)) > 250:
             break
-    return re.sub(r"\s+", " ", " ".join(lines)).strip()[:300] or "(to review) untitled document"
+    title = re.sub(r"\s+", " ", " ".join(lines)).strip()[:300] or "(to review) untitled document"
+    return title, {p.line for p in paragraphs[start : start + len(lines)]}
 
 
 def _clean(raw: str) -> str:

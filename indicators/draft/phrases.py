@@ -42,6 +42,8 @@ _NOISE = [
     r"(?<![\d.,])(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}(?![\d%])",  # 2021-2030
     r"(?<![\d.,])(?:19|20)\d{2}(?![\d.,%]|\s*(?:%|tỷ|triệu|ha|km|MW|tấn|người|lao động|doanh nghiệp|xã|hộ))",
     r"\blần thứ\s+\S+",
+    r"\b(?:Điều|Khoản|Mục|Phụ lục|Biểu)\s+\d+\b",
+    r"\b\d{1,2}\s+(?:năm|tháng)\b(?!\s*/)",  # durations: "bình quân 5 năm", "6 tháng đầu năm"
     r"\b\d+\s*con số",  # handled as a word target, not a value
     r"\b(?:Nghị quyết|Quyết định|Chỉ thị|Kết luận|Thông báo|Kế hoạch|Chương trình|Nghị định|Công văn)\s+(?:số\s+)?\S+",
     r"\(\s*\d+\s*\)",  # (12): the item number
@@ -117,18 +119,22 @@ APPROX = ["khoảng", "tương đương", "xấp xỉ", "gần", "chừng", "tr�
 _WORD = r"(?<![\wÀ-ỹ])(?:{})(?![\wÀ-ỹ])"
 
 
-def _last_word(window: str, words: list[str]) -> int:
+_NOT_COMPARATOR = re.compile(r"^trên\s+(?:địa bàn|cơ sở|toàn|phạm vi|môi trường|nền tảng)", re.IGNORECASE)
+
+
+def _last_word(window: str, words: list[str]) -> tuple[int, int]:
     """Position of the last of `words` in the window that stands at most two words before the value ("trên 5%",
-    "đạt trên 9%" but not "trên địa bàn đạt 7.555"), -1 when none."""
+    "đạt trên 9%" but not "trên địa bàn đạt 7.555" nor "trên địa bàn: 7.555"), -1 when none. A longer phrase
+    ending at the same place wins over its tail ("không dưới" over "dưới"): (start, end), (-1, -1) when none."""
     regex = _WORD_LISTS.get(id(words))
     if regex is None:
         alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
         regex = _WORD_LISTS[id(words)] = re.compile(_WORD.format(alternatives), re.IGNORECASE)
-    best = -1
+    best = (-1, -1)
     tail_start = max(0, len(window) - 60)  # two words and a comparator fit well within 60 characters
     for match in regex.finditer(window, tail_start):
-        if len(window[match.end() :].split()) <= 2:
-            best = max(best, match.start())
+        if len(window[match.end() :].split()) <= 2 and not _NOT_COMPARATOR.match(window[match.start() :]):
+            best = max(best, (match.start(), match.end()))
     return best
 
 
@@ -274,19 +280,25 @@ def classify(clause: str, value: Value, window_start: int) -> ParsedTarget:
     if value.high_text is not None:
         target.kind = "range"
     else:
-        positions = {
+        spans = {
             "approx": _last_word(window, APPROX),
             "at_least_strict": _last_word(window, AT_LEAST_STRICT),
             "at_least": _last_word(window, AT_LEAST),
             "at_most": _last_word(window, AT_MOST),
             "at_most_strict": _last_word(window, AT_MOST_STRICT),
         }
+        positions = {key: start for key, (start, _) in spans.items()}
         if (
             positions["at_least"] >= 0
             and window[positions["at_least"] :].lower().startswith("từ")
             and not re.match(r"^\s*trở lên", after)
         ):
             positions["at_least"] = -1  # a bare "từ" means at least only with "trở lên"
+        for key, (start, end) in spans.items():  # "không dưới 95%": "không dưới" covers "dưới", at least wins
+            if any(
+                o != key and o_start < start and o_end >= end for o, (o_start, o_end) in spans.items() if o_start >= 0
+            ):
+                positions[key] = -1
         best = max(positions, key=lambda key: positions[key])
         if positions[best] < 0:
             target.comparator_known = False
@@ -307,7 +319,7 @@ def classify(clause: str, value: Value, window_start: int) -> ParsedTarget:
         if target.kind == "at_least" and not target.comparator_known:
             target.kind, target.comparator_known = "at_most", True
         target.notes.append("giảm còn: the level to reach")
-    elif re.search(r"\bgiảm\b", tail):
+    elif re.search(r"\bgiảm\b", tail) or re.match(r"\s*giảm\b", lower_window):  # "Giảm tỷ lệ hộ nghèo ... 0,5%"
         target.reduction = True
         target.basis = "change_per_period"
     elif re.search(r"\btăng(?!\s+thêm)(?:\s+trưởng)?\b[^,;]*$", tail) and value.unit == "percent":

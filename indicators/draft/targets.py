@@ -50,9 +50,17 @@ _NAME_LEAD = re.compile(
     r"(?:giai đoạn|đến năm|năm|trong năm|đến hết năm|tới năm)\s+[\d\s\-–]+[,:]?\s*)+",
     re.IGNORECASE,
 )
+# Verbs that state a target in prose, next to the value: "đạt 8%", "cung cấp 100% dịch vụ công", "xử lý 100% ...",
+# "đón 9 triệu lượt khách", "thành lập mới 2.000 doanh nghiệp", "trồng mới 12.000 ha rừng".
+TARGET_VERBS = [
+    "đạt", "phấn đấu", "phân đầu", "phần đầu", "bảo đảm", "đảm bảo", "có thêm", "có ít nhất", "thu hút", "giải quyết",
+    "tạo", "nâng", "kết nạp", "giảm", "tăng", "duy trì", "khoảng", "trên", "ít nhất", "tối thiểu", "dự kiến",
+    "xử lý", "cung cấp", "đón", "thành lập", "phủ sóng", "hoàn thành", "xây dựng", "cấp", "trồng", "đào tạo", "hỗ trợ",
+    "xóa", "xoá", "thu gom", "tiếp nhận", "số hóa", "số hoá", "kết nối", "triển khai", "công nhận", "chiếm", "đưa",
+    "thu", "mở rộng", "cải tạo", "nâng cấp", "bê tông hóa", "cứng hóa", "kiên cố hóa", "sắp xếp", "giải ngân",
+]  # fmt: skip
 _PROSE_VERBS = re.compile(
-    r"\b(?:đạt|phấn đấu|phân đầu|phần đầu|bảo đảm|đảm bảo|có thêm|có ít nhất|thu hút|giải quyết|tạo|nâng|kết nạp|"
-    r"giảm|tăng|duy trì|khoảng|trên|ít nhất|tối thiểu|dự kiến)\b",
+    r"(?<![\wÀ-ỹ])(?:" + "|".join(re.escape(v) for v in sorted(TARGET_VERBS, key=len, reverse=True)) + r")(?![\wÀ-ỹ])",
     re.IGNORECASE,
 )
 _RESULT = RESULT_WORDS
@@ -88,7 +96,10 @@ def clause_period(text: str, default: str, span: str | None) -> tuple[str, bool]
 
 
 def _name_before(clause: str, end: int) -> str:
-    name = clause[:end].strip(" ,:;-–()")
+    name = re.sub(
+        r"[:,]?\s*điều chỉnh\b.*$", "", clause[:end], flags=re.IGNORECASE | re.DOTALL
+    )  # "NAME: điều chỉnh từ"
+    name = name.strip(" ,:;-–()")
     while name:
         trail = _NAME_TRAIL_RE.search(name)
         if trail is None:
@@ -128,7 +139,7 @@ def targets_of(paragraph: Paragraph, context: Context, prose: bool) -> list[Draf
     for clause_offset, clause in clauses(text):
         if prose and _RESULT.search(clause):
             continue
-        values = [v for v in find_values(clause) if not _in_equivalent(clause, v)]
+        values = [v for v in find_values(clause) if not _in_equivalent(clause, v) and not _former(clause, v)]
         clause_period_text, named = clause_period(clause, period_default, context.span)
         if not values or (not prose and rank_or_assigned(clause)):
             qualitative = _qualitative(paragraph, clause, clause_offset, clause_period_text, context, prose)
@@ -158,9 +169,7 @@ def targets_of(paragraph: Paragraph, context: Context, prose: bool) -> list[Draf
                                      item_first_window), 0)  # fmt: skip
                 if inherited.comparator_known and not inherited.strict and inherited.kind in ("at_least", "at_most"):
                     parsed.kind, parsed.strict, parsed.comparator_known = inherited.kind, inherited.strict, True
-            entry_match = context.vocabulary.lookup(name, value.unit) or context.vocabulary.lookup(
-                clause[start:piece_end], value.unit
-            )
+            entry_match = _lookup(context.vocabulary, name, clause[start:piece_end], value.unit, parsed.growth)
             entry = entry_match[0] if entry_match else None
             if prose and (entry is None or value.unit is None or not _PROSE_VERBS.search(clause[start : value.end])):
                 previous_end = value.end
@@ -178,7 +187,7 @@ def targets_of(paragraph: Paragraph, context: Context, prose: bool) -> list[Draf
                 number=paragraph.number,
                 parsed=parsed,
                 unit=value.unit or (entry.unit if entry else "items"),
-                period=_period_for(clause_period_text, named, parsed, value, context),
+                period=_period_for(clause_period_text, named, parsed, value, context, clause),
                 entry=entry,
                 group=paragraph.group,
                 parent_index=parent_index if is_child else None,
@@ -198,6 +207,17 @@ def targets_of(paragraph: Paragraph, context: Context, prose: bool) -> list[Draf
     return found
 
 
+def _lookup(vocabulary: Vocabulary, name: str, piece: str, unit: str | None, growth: bool) -> tuple[Entry, str] | None:
+    """The entry for a value's name (else its piece of the clause); a growth rate ("tăng bình quân 3,5%/năm") looks
+    for a growth indicator first."""
+    if growth and unit == "percent":
+        for text in (name, piece):
+            found = vocabulary.lookup(text, "percent_change")
+            if found and found[0].unit == "percent_change":
+                return found
+    return vocabulary.lookup(name, unit) or vocabulary.lookup(piece, unit)
+
+
 def _piece_end(clause: str, value: Value, following: Value | None) -> int:
     limit = following.start if following else len(clause)
     rest = clause[value.end : limit]
@@ -205,6 +225,12 @@ def _piece_end(clause: str, value: Value, following: Value | None) -> int:
     if following is None:
         stop = re.search(r";|\s+trong đó|,\s+(?:trong đó|đồng thời)", rest)
     return value.end + (stop.start() if stop else len(rest))
+
+
+def _former(clause: str, value: Value) -> bool:
+    """The figure replaced by a mid-term adjustment: "điều chỉnh từ 8,5% xuống 6,8%" (the target is 6,8%)."""
+    before, after = clause[: value.start].lower(), clause[value.end :].lower()
+    return bool(re.search(r"\btừ\s*$", before) and re.match(r"^\s*(?:/\s*năm\s*)?(?:xuống|lên|thành)\s", after))
 
 
 def _shift(value: Value, clause: str, prefix: str) -> Value:
@@ -223,8 +249,9 @@ def _in_equivalent(clause: str, value: Value) -> bool:
     return inside == "" or bool(re.match(r"^(?:ương đương|tương đương|tức|bằng|khoảng)\b", inside))
 
 
-def _period_for(period: str, named: bool, parsed: ParsedTarget, value: Value, context: Context) -> str:
-    if (value.per_year or parsed.basis == "average_growth") and "-" not in period and context.span:
+def _period_for(period: str, named: bool, parsed: ParsedTarget, value: Value, context: Context, clause: str) -> str:
+    yearly = value.per_year or re.search(r"(?:mỗi|hằng|hàng)\s+năm", clause[: value.start], re.IGNORECASE)
+    if (yearly or parsed.basis == "average_growth") and "-" not in period and context.span:
         return context.span
     return period
 

@@ -4,6 +4,7 @@ The bundled file (vocabulary.yaml, seeded from the hand-written catalogues) can 
 format; a user entry with an existing slug replaces the bundled one.
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,9 @@ class Vocabulary:
         first ("kết nạp 1.967 đảng viên" is the count, "kết nạp 3,5%" the rate)."""
         lowered = name.lower()
         found = [(entry, phrase) for entry in self.entries for phrase in entry.match if phrase in lowered]
+        if not found:  # "thành lập mới 980 doanh nghiệp" names "thành lập mới doanh nghiệp"
+            bare = re.sub(r"\s+", " ", re.sub(r"(?<![\w/])[\d.,]+(?![\w/])", " ", lowered))
+            found = [(entry, phrase) for entry in self.entries for phrase in entry.match if phrase in bare]
         if not found:
             return None
         same_unit = [(entry, phrase) for entry, phrase in found if entry.unit == unit]
