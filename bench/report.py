@@ -115,12 +115,33 @@ def memory_tables(results: dict[str, Any]) -> str:
     return table(["format", "rows", "body MB", "RSS before MiB", "peak RSS MiB", "growth MiB", "seconds"], rows)
 
 
+def workers_tables(results: dict[str, Any]) -> str:
+    rows = [
+        [
+            str(run["workers"]),
+            "on" if run["refresher"] else "off",
+            f"{run['pushes_per_s']:.0f}",
+            f"{run['p50_ms']:.1f}",
+            f"{run['p99_ms']:.1f}",
+            _errors(run),
+            f"{run['api_cpu_per_s']:.2f}",
+            f"{run['postgres_cpu_per_s']:.2f}",
+            f"{run['generator_cpu_per_s']:.2f}",
+        ]
+        for run in results["runs"]
+    ]
+    header = ["workers", "refresher", "pushes/s", "p50 ms", "p99 ms", "errors", "API cores", "PostgreSQL cores",
+              "generator cores"]  # fmt: skip
+    return table(header, rows)
+
+
 RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "ingest": ingest_tables,
     "latency": latency_tables,
     "board": board_tables,
     "dashboards": dashboard_tables,
     "memory": memory_tables,
+    "workers": workers_tables,
 }
 
 
