@@ -3,12 +3,12 @@ review notes, in the schema of indicators/catalogue/*.yaml plus `quote` and `lin
 
 import io
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
 
+from indicators.draft.header import issuer_of, kind_of, province_of, title_of, years_of
 from indicators.draft.phrases import fold
 from indicators.draft.results import Result, find_results
 from indicators.draft.segment import Paragraph, segment
@@ -18,9 +18,6 @@ from indicators.draft.vocabulary import Vocabulary, load_vocabulary
 from indicators.numbers import format_vi
 from indicators.provinces import find_province
 from indicators.units import UNITS
-
-_PROVINCE = re.compile(r"\b[Tt]ỉnh[ ]+((?:[A-ZĐ][a-zà-ỹđ]+)(?:[ ]+[A-ZĐ][a-zà-ỹđ]+){0,2})")
-_NOT_PROVINCE = {"Ủy", "Uỷ", "Đoàn", "Đồng", "Bắc", "Nam"}
 
 
 @dataclass
@@ -48,9 +45,9 @@ def draft_document(text: str, *, programme: str | None = None, region: str | Non
     paragraphs = segment(text)
     review: list[dict[str, Any]] = []
     province = find_province(text)
-    province_name = province.name if province else _province(text)
+    province_name = province.name if province else province_of(text)
     region_code = region or (province.code if province else slugify(province_name, 4) if province_name else "tinh")
-    target_year, span = _years(text, year)
+    target_year, span = years_of(text, year)
     term = re.search(r"nhiệm kỳ\s*((?:19|20)\d{2})\s*[-–]\s*((?:19|20)\d{2})", "\n".join(text.split("\n")[:40]), re.I)
     if span and term and span == f"{term.group(1)}-{term.group(2)}" and int(term.group(2)) - int(term.group(1)) == 5:
         span = f"{int(term.group(1)) + 1}-{term.group(2)}"  # a congress's term: the five years after the congress
@@ -59,7 +56,7 @@ def draft_document(text: str, *, programme: str | None = None, region: str | Non
     programme_id = programme or f"{region_code.replace('_', '-')}-{target_year}"
     context = Context(vocabulary, str(target_year), span)
     drafted: list[tuple[Paragraph, list[DraftTarget]]] = []
-    title, title_lines = _title(paragraphs)
+    title, title_lines = title_of(paragraphs)
     for paragraph in paragraphs:
         if paragraph.line in title_lines and not paragraph.in_list:
             continue  # a headline restates the targets that the text states
@@ -101,11 +98,11 @@ def draft_document(text: str, *, programme: str | None = None, region: str | Non
             "id": programme_id,
             "title_vi": title,
             "title_en": f"(to translate) {title}"[:300],
-            "issuer_vi": _issuer(text, province_name),
+            "issuer_vi": issuer_of(text, province_name),
             "province": region_code,
             "start_year": start,
             "end_year": end,
-            "kind": _kind(title),
+            "kind": kind_of(title),
         },
         "regions": [
             {
@@ -120,95 +117,10 @@ def draft_document(text: str, *, programme: str | None = None, region: str | Non
         "tasks": task_items,
         "review": review,
     }
+    review.append({"line": 1, "note": "programme title_en is a placeholder: translate the title"})
     codes = {item["code"]: item for item in indicators}
     rows = [_result_row(result, programme_id, region_code, codes) for result in results]
     return Draft(catalogue, [row for row in rows if row])
-
-
-def _years(text: str, year: int | None) -> tuple[int, str | None]:
-    head = "\n".join(line for line in text.split("\n")[:40] if line.strip())[:3000]
-    span_match = re.search(r"(?:giai đoạn|nhiệm kỳ|thời kỳ)\s*((?:19|20)\d{2})\s*[-–]\s*((?:19|20)\d{2})", head,
-                           re.IGNORECASE)  # fmt: skip
-    until = re.findall(r"(?:đến|tới)\s+năm\s+((?:19|20)\d{2})", head, re.IGNORECASE)
-    years = [int(y) for y in re.findall(r"năm\s+((?:19|20)\d{2})", head, re.IGNORECASE)]
-    if year is None:
-        if until:
-            year = int(until[0])
-        elif span_match:
-            year = int(span_match.group(2))
-        elif years:
-            year = max(years)
-        else:
-            all_years = Counter(re.findall(r"năm\s+((?:19|20)\d{2})", text))
-            year = int(all_years.most_common(1)[0][0]) if all_years else 2025
-    span = f"{span_match.group(1)}-{span_match.group(2)}" if span_match else None
-    if span is None:
-        body_span = re.search(r"(?:giai đoạn|thời kỳ)\s*((?:19|20)\d{2})\s*[-–]\s*(" + str(year) + ")", text,
-                              re.IGNORECASE)  # fmt: skip
-        span = f"{body_span.group(1)}-{body_span.group(2)}" if body_span else None
-    return year, span
-
-
-def _province(text: str) -> str | None:
-    names = Counter(m.group(1).strip() for m in _PROVINCE.finditer(text) if m.group(1).split()[0] not in _NOT_PROVINCE)
-    return names.most_common(1)[0][0] if names else None
-
-
-def _issuer(text: str, province: str | None) -> str:
-    for issuer in ("Ban Thường vụ Tỉnh ủy", "Ban Chấp hành Đảng bộ tỉnh", "Tỉnh ủy", "Hội đồng nhân dân tỉnh",
-                   "Ủy ban nhân dân tỉnh"):  # fmt: skip
-        if issuer.lower() in text[:5000].lower():
-            return f"{issuer} {province}" if province else issuer
-    return "(to review) issuer not found"
-
-
-_DOC_KIND = re.compile(r"^(?:NGHỊ QUYẾT|KẾ HOẠCH|CHƯƠNG TRÌNH|BÁO CÁO|KẾT LUẬN|QUYẾT ĐỊNH|THÔNG BÁO|ĐỀ ÁN|CHỈ THỊ|TỜ TRÌNH|"
-                       r"DANH MỤC)(?![\wÀ-ỹ])", re.IGNORECASE)  # fmt: skip
-_SUBTITLE = re.compile(r"^(?:về|thực hiện|của|giai đoạn|nhiệm kỳ)(?![\wÀ-ỹ])", re.IGNORECASE)
-
-
-def _title(paragraphs: list[Paragraph]) -> tuple[str, set[int]]:
-    """The document's name: from the line naming its kind ("NGHỊ QUYẾT", "KẾ HOẠCH", ...) or the first line, with
-    the lines that continue it, up to the first numbered heading or body paragraph."""
-    head = paragraphs[:15]
-    start = 0
-    for index, paragraph in enumerate(head):
-        text = _clean(paragraph.raw)
-        kind = _DOC_KIND.match(text)
-        if paragraph.number is None and kind and (kind.group(0).isupper() or index < 3):
-            start = index
-            break
-    lines: list[str] = []
-    previous: Paragraph | None = None
-    for paragraph in paragraphs[start : start + 8]:
-        text = _clean(paragraph.raw)
-        if paragraph.number is not None or paragraph.table or len(text) > 300:
-            break
-        after_gap = previous is not None and paragraph.line > previous.line + 1
-        continues = text[:1].islower() or paragraph.raw.lstrip().startswith("**") or _SUBTITLE.match(text)
-        if after_gap and not (continues and len(text) < 200):
-            break
-        lines.append(text)
-        previous = paragraph
-        if len(" ".join(lines)) > 250:
-            break
-    title = re.sub(r"\s+", " ", " ".join(lines)).strip()[:300] or "(to review) untitled document"
-    return title, {p.line for p in paragraphs[start : start + len(lines)]}
-
-
-def _clean(raw: str) -> str:
-    return raw.replace("**", " ").strip(" *#_")
-
-
-def _kind(title: str) -> str:
-    lowered = title.lower()
-    if lowered.startswith(("kế hoạch", "nghị quyết")):
-        return "plan"
-    if "chương trình" in lowered:
-        return "action_programme"
-    if "kết luận" in lowered or "báo cáo" in lowered:
-        return "annual_conclusion"
-    return "plan"
 
 
 def _indicators(programme: str, drafted: list[tuple[Paragraph, list[DraftTarget]]], results: list[Result],
@@ -234,7 +146,7 @@ def _indicators(programme: str, drafted: list[tuple[Paragraph, list[DraftTarget]
             if parent:
                 letter += 1
                 number = f"{target.number}{chr(96 + letter)}" if target.number else None
-            item = _indicator(code, number, target, parent, review)
+            item = _indicator(code, number, target, by_code.get(parent) if parent else None, review)
             by_code[code] = item
             by_slug.setdefault(slug, item)
             items.append(item)
@@ -280,9 +192,11 @@ def _unique(base: str, seen: dict[str, dict[str, Any]], period: str) -> str:
     return code
 
 
-def _indicator(code: str, number: str | None, target: DraftTarget, parent: str | None,
+def _indicator(code: str, number: str | None, target: DraftTarget, parent_item: dict[str, Any] | None,
                review: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+    """One drafted indicator; a part ("trong đó ...") not in the vocabulary takes its parent's direction and group."""
     entry = target.entry
+    parent = parent_item["code"] if parent_item else None
     notes = list(target.reviews)
     unit = target.unit
     if target.parsed.basis == "multiple_of_baseline" and entry is not None:
@@ -294,6 +208,9 @@ def _indicator(code: str, number: str | None, target: DraftTarget, parent: str |
         unit = "items"
     if entry:
         direction = entry.direction.value
+    elif parent_item is not None and not target.parsed.reduction:
+        direction = parent_item["direction"]
+        notes.append(f"direction taken from the parent indicator ({direction})")
     else:
         direction = "lower" if target.parsed.reduction else "higher"
         notes.append(f"direction guessed ({direction}): the name is not in the vocabulary")
@@ -309,11 +226,16 @@ def _indicator(code: str, number: str | None, target: DraftTarget, parent: str |
         measure = "level"
     if not entry:
         notes.append(f"measure guessed ({measure})")
-    group = (entry.group.value if entry else None) or target.group
+    group = (entry.group.value if entry else None) or (parent_item["group"] if parent_item else None) or target.group
     if group is None:
         group = "economy"
         notes.append("group guessed (economy)")
-    name_en = entry.name_en if entry and not target.parsed.growth else f"(to translate) {fold(target.name)[:100]}"
+    if entry and target.parsed.growth and entry.unit != "percent_change":
+        name_en = f"{entry.name_en}, growth rate"
+    else:
+        name_en = entry.name_en if entry else f"(to translate) {fold(target.name)[:100]}"
+    if name_en.startswith("(to translate)"):
+        notes.append("name_en is a placeholder: translate the Vietnamese name")
     item: dict[str, Any] = {
         "code": code,
         "number": number,

@@ -8,6 +8,8 @@ a list, targets are read only from prose that states them plainly (see targets.p
 import re
 from dataclasses import dataclass, field
 
+from indicators.draft.phrases import find_values
+
 _ROMAN = r"(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
 _HEADING = re.compile(rf"^(?P<num>(?=[IVXL])(?:{_ROMAN})|[A-Z]|\d+(?:\.\d+)*)\s*[.)\-–]\s*(?P<text>\S.*)$")
 _MARKER = re.compile(r"^(?:[-+*•–]\s+|\(?(?P<paren>\d+)\)\s*|(?P<letter>[a-zđ])\)\s+)")
@@ -95,9 +97,11 @@ def segment(text: str) -> list[Paragraph]:
                 state.pop()
             while reporting and reporting[-1][0] >= level:
                 reporting.pop()
-            reporting.append((level, _reports(head_text)))
+            statement = bool(find_values(head_text))  # "4. Hằng năm, có 85% ... hoàn thành tốt nhiệm vụ": an item
+            reporting.append((level, None if statement else _reports(head_text)))
             stack.append((level, num, head_text))
             decided = True if _LIST_ON.search(head_text) else False if _LIST_OFF.search(head_text) else None
+            decided = None if statement and decided is False else decided
             state.append((level, decided))
             group = _group_of(head_text) or (group if decided is None else None)
             offset += heading.start("text")

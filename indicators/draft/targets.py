@@ -46,7 +46,8 @@ _NAME_TRAIL_RE = re.compile(
     re.IGNORECASE,
 )
 _NAME_LEAD = re.compile(
-    r"^(?:(?:có|phấn đấu|phân đầu|phần đầu|đạt|duy trì|bảo đảm|đảm bảo|và|trong đó|nâng)\b[\s,:]*|"
+    r"^(?:(?:có|phấn đấu|phân đầu|phần đầu|đạt|duy trì|bảo đảm|đảm bảo|và|trong đó|nâng|hằng năm|hàng năm|mỗi năm)\b"
+    r"[\s,:]*|"
     r"(?:giai đoạn|đến năm|năm|trong năm|đến hết năm|tới năm)\s+[\d\s\-–]+[,:]?\s*)+",
     re.IGNORECASE,
 )
@@ -64,6 +65,8 @@ _PROSE_VERBS = re.compile(
     re.IGNORECASE,
 )
 _RESULT = RESULT_WORDS
+# "NAME: [comparator] VALUE UNIT", a bullet of a plan: the colon states the target as a verb would
+_COLON_FORM = re.compile(r"^[^:]{3,}:\s*(?:[^\W\d]+\s+){0,3}$")
 _SPAN = re.compile(r"(?:giai đoạn|thời kỳ|nhiệm kỳ)\s*((?:19|20)\d{2})\s*[-–]\s*((?:19|20)\d{2})", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!so với )(?<!so )(?:đến|tới|vào|trong|hết|cuối)?\s*năm\s+((?:19|20)\d{2})(?!\s*[-–]\s*\d)",
                    re.IGNORECASE)  # fmt: skip
@@ -108,15 +111,30 @@ def _name_before(clause: str, end: int) -> str:
     return _NAME_LEAD.sub("", name).strip(" ,:;-–")
 
 
+def _sub_name(words: str) -> str:
+    """A part's name is the whole phrase after "trong đó", a leading "có" included: "có bằng cấp, chứng chỉ"."""
+    name = words.strip(" ,:;-–()")
+    while name:
+        trail = _NAME_TRAIL_RE.search(name)
+        if trail is None:
+            break
+        name = name[: trail.start()].rstrip(" ,:;-–")
+    return name
+
+
 def _name_after(clause: str, start: int) -> str:
     rest = clause[start:]
     stop = re.search(r"[,;(]|\s(?:và|trong đó)\s|$", rest)
-    return rest[: stop.start() if stop else len(rest)].strip(" ,:;.-–")
+    name = rest[: stop.start() if stop else len(rest)].strip(" ,:;.-–")
+    return re.sub(r"^(?:trở lên|trở xuống)\s+", "", name)
 
 
 def _piece_start(clause: str, previous_end: int, value_start: int) -> int:
     """Where the piece of the next value starts: after the last separator between the two values."""
     gap = clause[previous_end:value_start]
+    sub = list(re.finditer(r"\btrong đó\b,?\s*", gap, re.IGNORECASE))
+    if sub:  # "trong đó có bằng cấp, chứng chỉ đạt 35%": the whole phrase after "trong đó" names the part
+        return previous_end + sub[-1].end()
     best = 0
     for match in re.finditer(r",\s*|;\s*|\s+và\s+|\s+trong đó,?\s*", gap):
         best = match.end()
@@ -155,6 +173,8 @@ def targets_of(paragraph: Paragraph, context: Context, prose: bool) -> list[Draf
             window_start = start
             piece_end = _piece_end(clause, value, values[k + 1] if k + 1 < len(values) else None)
             name = _name_before(clause[start:], value.start - start)
+            if k > 0 and re.search(r"\btrong đó\b,?\s*$", clause[:start], re.IGNORECASE):
+                name = _sub_name(clause[start : value.start]) or name
             if len(name.split()) < 2:
                 after = _name_after(clause, value.end)
                 prefix = "Tỷ lệ " if value.unit == "percent" else "Số "
@@ -171,7 +191,15 @@ def targets_of(paragraph: Paragraph, context: Context, prose: bool) -> list[Draf
                     parsed.kind, parsed.strict, parsed.comparator_known = inherited.kind, inherited.strict, True
             entry_match = _lookup(context.vocabulary, name, clause[start:piece_end], value.unit, parsed.growth)
             entry = entry_match[0] if entry_match else None
-            if prose and (entry is None or value.unit is None or not _PROSE_VERBS.search(clause[start : value.end])):
+            if (
+                entry
+                and value.unit == "percent"
+                and not parsed.growth
+                and entry.unit not in ("percent", "percent_change")
+            ):
+                entry = None  # "có bác sĩ làm việc đạt 90%" is a share, not doctors per 10.000 people
+            stated = _PROSE_VERBS.search(clause[start : value.end]) or _COLON_FORM.search(clause[start : value.start])
+            if prose and (entry is None or value.unit is None or not stated):
                 previous_end = value.end
                 continue
             is_child = sub_at is not None and value.start >= sub_at.start() and parent_index is not None
@@ -257,7 +285,7 @@ def _period_for(period: str, named: bool, parsed: ParsedTarget, value: Value, co
 
 
 def _tidy_name(name: str) -> str:
-    name = re.sub(r"\s+", " ", name).strip(" ,;:.-–*")
+    name = re.sub(r"\s+(?:trở lên|trở xuống)\b", "", re.sub(r"\s+", " ", name)).strip(" ,;:.-–*")
     return name[:1].upper() + name[1:] if name else name
 
 

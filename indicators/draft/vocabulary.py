@@ -52,6 +52,9 @@ class Vocabulary:
         return max(same_unit or found, key=lambda pair: len(pair[1]))
 
 
+_KEYS = {"match", "slug", "name_en", "group", "unit", "direction", "measure", "frequency"}
+
+
 def load_vocabulary(extra: Path | None = None) -> Vocabulary:
     entries = {entry.slug: entry for entry in _read(BUNDLED)}
     if extra is not None:
@@ -70,6 +73,9 @@ def _read(path: Path) -> list[Entry]:
     entries: list[Entry] = []
     for index, item in enumerate(data["entries"]):
         where = f"{path}: entries[{index}]"
+        unknown = set(item) - _KEYS if isinstance(item, dict) else set()
+        if unknown:  # "name_en: Doctors per 10,000 people" unquoted in a flow mapping splits at the comma
+            raise VocabularyError(f"{where}: unknown key(s) {sorted(map(str, unknown))} (quote a value with a comma)")
         try:
             unit = str(item["unit"])
             if unit not in UNITS:
