@@ -6,6 +6,7 @@ is what the API, the metrics and Grafana read for today.
 """
 
 import hashlib
+import time
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime
@@ -29,6 +30,7 @@ from indicators.status import (
 )
 
 SeriesKey = tuple[str, str]  # (indicator, region)
+SNAPSHOT_WRITE_LOCK = int.from_bytes(b"snapshot") >> 1
 
 
 @lru_cache(maxsize=4096)
@@ -160,6 +162,7 @@ def refresh_snapshot(
     stored path (target_paths, keyed by `path_id`), written when it is first needed, so the cost of a refresh does not
     grow with the periods of the programme. A full refresh drops the paths no series points at any more.
     """
+    started = time.monotonic()
     if only is None:
         items = list(board_items(catalogue, read_series(conn, as_of)))
     else:
@@ -174,6 +177,8 @@ def refresh_snapshot(
         path_ids[(indicator.code, region)] = path
         drawn_from.setdefault(path, (indicator, observations))
     with conn.transaction():
+        # Writers of the snapshot (the refresher, a push refreshing its own series) one at a time, for the write only.
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [SNAPSHOT_WRITE_LOCK])
         if only is None:
             conn.execute("DELETE FROM indicator_status")
         else:
@@ -181,7 +186,8 @@ def refresh_snapshot(
         with conn.cursor().copy(
             "COPY indicator_status (indicator, region, as_of, period, actual, expected, low, high, target, status,"
             " report_overdue, progress_ratio, projection, projection_meets_target, reason, last_recorded_at,"
-            " path_id, approximately, previous_period, previous_status, previous_actual, previous_target)"
+            " path_id, approximately, previous_period, previous_status, previous_actual, previous_target,"
+            " previous_approximately)"
             " FROM STDIN"
         ) as copy:
             for e in evaluations:
@@ -190,11 +196,18 @@ def refresh_snapshot(
                     (e.indicator, e.region, as_of, e.period, e.actual, e.expected, e.low, e.high, e.target,
                      e.status.value, e.report_overdue, e.progress_ratio, e.projection, e.projection_meets_target,
                      e.reason, e.last_recorded_at, path_ids[(e.indicator, e.region)], e.approximately,
-                     p and p.period, p and p.status.value, p and p.actual, p and p.target)
+                     p and p.period, p and p.status.value, p and p.actual, p and p.target,
+                     p.approximately if p else False)
                 )  # fmt: skip
         _write_paths(conn, catalogue, drawn_from)
         if only is None:
             conn.execute("DELETE FROM target_paths WHERE NOT (path_id = ANY(%s))", [list(drawn_from)])
+            conn.execute(
+                "INSERT INTO snapshot_refreshes (as_of, computed_at, series, seconds) VALUES (%s, now(), %s, %s)"
+                " ON CONFLICT (singleton) DO UPDATE SET as_of = excluded.as_of, computed_at = excluded.computed_at,"
+                " series = excluded.series, seconds = excluded.seconds",
+                [as_of, len(evaluations), time.monotonic() - started],
+            )
     if only is None:
         # Fresh planner statistics now, not when autovacuum next passes: with those of the board before (say, no
         # series off track) the dashboards' filtered lists are planned as nested loops (1M: 30 -> 112 ms).

@@ -14,10 +14,12 @@ from api.deps import PoolDep, SettingsDep
 from api.metrics import INGEST_REQUESTS, INGEST_ROWS, INGEST_SECONDS
 from api.problems import Problem
 from indicators.numbers import NumberFormat
+from indicators.status import DEFAULT_GRACE_DAYS
 from ingest.catalogue_store import CatalogueCache
 from ingest.formats import InputError, read_csv, read_json
 from ingest.keys import ApiKey
 from ingest.observations import BatchRejected, ImportSummary, OutOfScope, TooManyRows, ingest_batch
+from ingest.snapshot import refresh_pushed_series
 from ingest.validation import ObservationStatus, RowValidator, string_value_parser
 from ingest.workbook_file import WorkbookRefused, WorkbookTooLarge
 from ingest.xlsx_reader import WorkbookRows, frequencies_in, read_workbook
@@ -125,6 +127,7 @@ def _ingest(
     max_rows: int,
     strict: bool = False,
     workbook: list[WorkbookRows] | None = None,
+    grace_days: int = DEFAULT_GRACE_DAYS,
 ) -> ImportSummary:
     """`workbook` receives the workbook read, if the body is one, so that the answer can name each error's cell."""
     # The body comes in a list so that JSON's bytes can be dropped once parsed: nothing else holds them.
@@ -158,9 +161,12 @@ def _ingest(
         if isinstance(rows, WorkbookRows):
             rows.frequency_of = frequencies_in(catalogue)  # a date in the period column is read by the frequency
         validator = RowValidator(catalogue, key, parse_string, strict=strict)
-        return ingest_batch(
+        summary = ingest_batch(
             conn, rows, validator, key_id=key.id, partial=partial, force=force, dry_run=dry_run, max_rows=max_rows
         )
+        if (summary.imported or summary.updated) and not summary.dry_run:
+            refresh_pushed_series(conn, catalogue, summary.touched, grace_days)
+        return summary
 
 
 @router.post(
@@ -230,7 +236,7 @@ async def post_observations(
         summary = await run_in_threadpool(
             _ingest, received, content_type, number_format, request.app.state.catalogues, key, pool,
             partial=partial, force=force, dry_run=dry_run, max_rows=settings.max_batch_rows, strict=strict,
-            workbook=workbook,
+            workbook=workbook, grace_days=settings.report_grace_days,
         )  # fmt: skip
     except WorkbookRefused as error:
         outcome = "unreadable"

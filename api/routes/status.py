@@ -4,7 +4,8 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.auth import KeyDep
@@ -12,12 +13,23 @@ from api.deps import CatalogueDep, IsoDate, PoolDep, ReadPoolDep, SettingsDep
 from api.problems import Problem
 from api.routes.catalogue import find_indicator
 from api.scope import ReadScopeDep
+from api.status_board import (
+    CSV_MEDIA_TYPE,
+    NDJSON_MEDIA_TYPE,
+    csv_lines,
+    decode_cursor,
+    encode_cursor,
+    ndjson_lines,
+    regions_within,
+    streamed,
+)
 from api.xlsx_export import XLSX_MEDIA_TYPE, series_workbook, status_workbook
 from indicators.clock import vietnam_today
 from indicators.status import Evaluation, PreviousOutcome
 from indicators.task_reports import report_problems
 from ingest.board import compute_board
 from ingest.series import indicator_series
+from ingest.snapshot import read_snapshot, snapshot_info, stream_snapshot
 from ingest.tasks_store import add_report, task_reports
 
 router = APIRouter(prefix="/v1", tags=["status"])
@@ -76,6 +88,10 @@ FormatQuery = Annotated[
     Literal["json", "xlsx"],
     Query(description="xlsx: the same as a workbook (numbers as numbers, text never a formula)"),
 ]
+StatusFormatQuery = Annotated[
+    Literal["json", "xlsx", "ndjson", "csv"] | None,
+    Query(description="json (default; ndjson when Accept names application/x-ndjson), xlsx, ndjson or csv (streamed)"),
+]
 XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}
 }
@@ -88,9 +104,21 @@ def xlsx_download(content: bytes, name: str) -> Response:
 
 
 @router.get(
-    "/status", summary="Bảng tình hình thực hiện chỉ tiêu (status board)", response_model=None, responses=XLSX_RESPONSE
+    "/status",
+    summary="Bảng tình hình thực hiện chỉ tiêu (status board)",
+    response_model=None,
+    responses={
+        200: {
+            "content": {
+                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                NDJSON_MEDIA_TYPE: {"schema": {"type": "string"}},
+                CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
+            }
+        }
+    },
 )
 def get_status(
+    request: Request,
     pool: ReadPoolDep,
     catalogue: CatalogueDep,
     settings: SettingsDep,
@@ -99,28 +127,86 @@ def get_status(
     region: str | None = None,
     as_of: AsOfQuery = None,
     known_at: KnownAtQuery = None,
-    format: FormatQuery = "json",
+    format: StatusFormatQuery = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=10000, description="At most this many items; `next` is the cursor")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=2000, description="The `next` of the page before")] = None,
 ) -> dict[str, Any] | Response:
-    day = as_of or vietnam_today()
+    """Today's board from the snapshot (`source: snapshot`, `computed_at`); another `as_of`, or `known_at`, is judged
+    live. Paged with `limit` and `cursor` (`{"items": [...], "next": ...}`); `format=ndjson` or `Accept:
+    application/x-ndjson` streams every item one a line, `format=csv` as CSV."""
+    today = vietnam_today()
+    day = as_of or today
     if programme is not None and programme not in catalogue.programmes:
         raise Problem(
             404, "Không tìm thấy chương trình (programme not found)", f"No programme {programme!r}.", slug="not-found"
         )
     scope.require(programme, region)
+    after = None
+    if cursor is not None:
+        after = decode_cursor(cursor)
+        if after is None:
+            raise Problem(400, "Con trỏ không hợp lệ (invalid cursor)", "Pass the `next` of the page before.")
+    if format is None:
+        format = "ndjson" if NDJSON_MEDIA_TYPE in request.headers.get("accept", "") else "json"
+    indicators = None
+    if programme is not None:
+        indicators = [code for code, i in catalogue.indicators.items() if i.programme == programme]
+    regions = regions_within(catalogue, region) if region is not None else None
     with pool.connection() as conn:
-        board = compute_board(
-            conn,
-            catalogue,
-            day,
-            programme=programme,
-            region=region,
-            grace_days=settings.report_grace_days,
-            known_at=known_at,
-        )
+        info = snapshot_info(conn) if known_at is None and day == today else None
+        from_snapshot = info is not None and info.as_of == today
+        if not from_snapshot:
+            board = compute_board(
+                conn,
+                catalogue,
+                day,
+                programme=programme,
+                region=region if regions == [region] else None,
+                grace_days=settings.report_grace_days,
+                known_at=known_at,
+            )
+            board = sorted(
+                (
+                    e
+                    for e in board
+                    if (regions is None or e.region in regions) and (after is None or (e.indicator, e.region) > after)
+                ),
+                key=lambda e: (e.indicator, e.region),
+            )
+        elif format in ("ndjson", "csv"):
+            board = []
+        else:
+            board = read_snapshot(
+                conn, indicators=indicators, regions=regions, after=after, limit=limit + 1 if limit else None
+            )
+    if format in ("ndjson", "csv"):
+        if from_snapshot:
+            items = streamed(
+                pool.connection,
+                lambda c: stream_snapshot(c, indicators=indicators, regions=regions),
+                lambda e: bool(scope.visible([e])),
+                evaluation_out,
+            )
+        else:
+            items = (evaluation_out(e) for e in scope.visible(board))
+        if format == "csv":
+            return StreamingResponse(csv_lines(items), media_type=CSV_MEDIA_TYPE)
+        return StreamingResponse(ndjson_lines(items), media_type=NDJSON_MEDIA_TYPE)
     if format == "xlsx":
         workbook = status_workbook(catalogue, list(scope.visible(board)), day)
         return xlsx_download(workbook, f"tinh-hinh-{programme or 'chitieu'}-{day}.xlsx")
-    return {"as_of": day, "known_at": known_at, "items": [evaluation_out(e) for e in scope.visible(board)]}
+    page = scope.visible(board[:limit] if limit is not None else board)
+    more = limit is not None and len(board) > limit
+    return {
+        "as_of": day,
+        "known_at": known_at,
+        "source": "snapshot" if from_snapshot else "live",
+        "computed_at": info.computed_at if from_snapshot and info is not None else None,
+        "items": [evaluation_out(e) for e in page],
+        "next": encode_cursor(board[limit - 1]) if more and limit is not None else None,
+    }
 
 
 @router.get(

@@ -16,10 +16,23 @@ CREATE TABLE target_paths (
 );
 GRANT SELECT ON target_paths TO chitieu_reader;
 
-ALTER TABLE indicator_status ADD COLUMN path_id text;
+ALTER TABLE indicator_status ADD COLUMN path_id text, ADD COLUMN previous_approximately boolean NOT NULL DEFAULT false;
+-- One province's page of the board (its regions, in key order) without reading the nation's.
+CREATE INDEX indicator_status_region ON indicator_status (region, indicator);
 ALTER TABLE indicator_status DROP COLUMN path_inputs;
 DROP TABLE indicator_path;
 CREATE VIEW indicator_path AS
     SELECT s.indicator, s.region, p.period, p.period_start, p.period_end, p.expected, p.low, p.high
     FROM indicator_status s JOIN target_paths p ON p.path_id = s.path_id;
 GRANT SELECT ON indicator_path TO chitieu_reader;
+
+-- The last full refresh of the snapshot: the day it judged and when. Readers of "today" serve the snapshot only when
+-- it was judged for today; its age is a metric with an alert.
+CREATE TABLE snapshot_refreshes (
+    singleton       boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    as_of           date NOT NULL,
+    computed_at     timestamptz NOT NULL,
+    series          integer NOT NULL,
+    seconds         double precision NOT NULL
+);
+GRANT SELECT ON snapshot_refreshes TO chitieu_reader;

@@ -1,0 +1,132 @@
+"""Today's board as the refresher last wrote it (indicator_status): what /v1/status and /metrics read for today.
+
+Live judgement (ingest.board.compute_board) is for an explicit past `as_of` or a `known_at`; every reader of "today"
+reads these rows, so the API, the metrics and Grafana show one board.
+"""
+
+import logging
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import class_row
+
+from indicators.catalogue import Catalogue
+from indicators.clock import vietnam_today
+from indicators.status import Evaluation, PreviousOutcome, Status
+from ingest.board import SeriesKey, refresh_snapshot
+
+log = logging.getLogger("chitieu.snapshot")
+
+_COLUMNS = (
+    "indicator, region, period, actual, expected, low, high, target, status, report_overdue, progress_ratio,"
+    " projection, projection_meets_target, reason, last_recorded_at, approximately, previous_period,"
+    " previous_status, previous_actual, previous_target, previous_approximately"
+)
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """The last full refresh: the day it judged, when it was written, how many series, how long it took."""
+
+    as_of: date
+    computed_at: datetime
+    series: int
+    seconds: float
+
+
+def snapshot_info(conn: psycopg.Connection[Any]) -> SnapshotInfo | None:
+    """The last full refresh of the snapshot; None when it was never written."""
+    with conn.cursor(row_factory=class_row(SnapshotInfo)) as cur:
+        return cur.execute("SELECT as_of, computed_at, series, seconds FROM snapshot_refreshes").fetchone()
+
+
+def _evaluation(row: tuple[Any, ...]) -> Evaluation:
+    (indicator, region, period, actual, expected, low, high, target, status, overdue, ratio, projection, meets,
+     reason, recorded_at, approximately, p_period, p_status, p_actual, p_target, p_approximately) = row  # fmt: skip
+    previous = None
+    if p_period is not None and p_status is not None:
+        previous = PreviousOutcome(p_period, Status(p_status), p_actual, p_target, p_approximately)
+    return Evaluation(
+        indicator, region, period, actual, expected, low, high, target, Status(status), overdue, ratio, projection,
+        meets, reason, recorded_at, approximately, previous=previous,
+    )  # fmt: skip
+
+
+def _where(
+    indicators: Collection[str] | None, regions: Collection[str] | None, after: SeriesKey | None
+) -> tuple[str, dict[str, Any]]:
+    conditions = ["true"]
+    params: dict[str, Any] = {}
+    if indicators is not None:
+        conditions.append("indicator = ANY(%(indicators)s)")
+        params["indicators"] = list(indicators)
+    if regions is not None:
+        conditions.append("region = ANY(%(regions)s)")
+        params["regions"] = list(regions)
+    if after is not None:
+        conditions.append("(indicator, region) > (%(after_indicator)s, %(after_region)s)")
+        params["after_indicator"], params["after_region"] = after
+    return " AND ".join(conditions), params
+
+
+def read_snapshot(
+    conn: psycopg.Connection[Any],
+    *,
+    indicators: Collection[str] | None = None,
+    regions: Collection[str] | None = None,
+    after: SeriesKey | None = None,
+    limit: int | None = None,
+) -> list[Evaluation]:
+    """The snapshot's evaluations in key order (indicator, region), of the indicators and regions given (None: all),
+    after the key `after`, at most `limit`."""
+    where, params = _where(indicators, regions, after)
+    query = f"SELECT {_COLUMNS} FROM indicator_status WHERE {where} ORDER BY indicator, region"
+    if limit is not None:
+        query += " LIMIT %(limit)s"
+        params["limit"] = limit
+    with conn.cursor(binary=True) as cur:
+        cur.execute(query.encode(), params)
+        return [_evaluation(row) for row in cur.fetchall()]
+
+
+def stream_snapshot(
+    conn: psycopg.Connection[Any],
+    *,
+    indicators: Collection[str] | None = None,
+    regions: Collection[str] | None = None,
+    batch: int = 5000,
+) -> Iterator[Evaluation]:
+    """Every evaluation of the snapshot (of the indicators and regions given) in key order, read in batches through a
+    server-side cursor so that the nation's board is never held in memory at once."""
+    where, params = _where(indicators, regions, None)
+    with conn.transaction(), conn.cursor(name="snapshot_stream", binary=True) as cur:
+        cur.itersize = batch
+        cur.execute(f"SELECT {_COLUMNS} FROM indicator_status WHERE {where} ORDER BY indicator, region", params)
+        for row in cur:
+            yield _evaluation(row)
+
+
+PUSH_REFRESH_MAX_SERIES = 2000  # beyond this a push leaves its series to the refresher (about 1 s later)
+
+
+def refresh_pushed_series(
+    conn: psycopg.Connection[Any], catalogue: Catalogue, touched: Collection[SeriesKey], grace_days: int
+) -> bool:
+    """Rewrite the snapshot's rows of the series a push wrote, before the push answers, so that a reader of today's
+    board sees them at once (a few milliseconds for 100 series); True when done. Too many series, or a snapshot not of
+    today, are left to the refresher, which the push pokes anyway; a failure here never fails the committed push."""
+    if not touched or len(touched) > PUSH_REFRESH_MAX_SERIES:
+        return False
+    today = vietnam_today()
+    try:
+        info = snapshot_info(conn)
+        if info is None or info.as_of != today:
+            return False
+        refresh_snapshot(conn, catalogue, today, grace_days, only=touched)
+    except psycopg.Error:
+        log.warning("could not refresh the pushed series; the refresher will", exc_info=True)
+        return False
+    return True
