@@ -21,7 +21,6 @@ lint: setup
 bench: setup
 	@.venv/bin/python -m bench
 
+# Every file under deploy/ generated from the catalogue (dashboards, rules, Alertmanager, k8s ConfigMaps).
 generate: setup
-	@.venv/bin/chitieu rules build
-	@.venv/bin/chitieu dashboards build
-	@.venv/bin/python scripts/k8s-configmaps.py
+	@.venv/bin/chitieu generate

@@ -8,13 +8,11 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from api import push_cli, template_cli
+from api import draft_cli, push_cli, template_cli
 from api.cli_errors import OneLineArgumentParser, one_line
 from api.report import cli as report_cli
-from api import draft_cli
 from api.settings import Settings, get_settings
 from dashboards import cli as dashboards_cli
-from dashboards import rules_cli
 from indicators.catalogue import CatalogueError
 from indicators.clock import vietnam_today
 from ingest import service_state
@@ -347,7 +345,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     push_cli.register(commands, positive_int)
     template_cli.register(commands)
-    rules_cli.register(commands)
     dashboards_cli.register(commands)
     report_cli.register(commands)
     return parser

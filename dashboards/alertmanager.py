@@ -12,14 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from dashboards.prometheus_rules import (
-    GENERATED_HEADER,
-    AlertName,
-    Duration,
-    RuleOptions,
-    dump_yaml,
-    rule_groups,
-)
+from dashboards.output import RULES_HEADER, dump_yaml
+from dashboards.prometheus_rules import AlertName, Duration, RuleOptions, rule_groups
 from indicators.catalogue import Catalogue
 
 DEFAULT_RECEIVER = "chitieu"
@@ -140,4 +134,4 @@ def alertmanager_config(catalogue: Catalogue, options: AlertmanagerOptions) -> d
 
 
 def render_alertmanager_config(catalogue: Catalogue, options: AlertmanagerOptions) -> str:
-    return GENERATED_HEADER + EXPLANATION + dump_yaml(alertmanager_config(catalogue, options))
+    return RULES_HEADER + EXPLANATION + dump_yaml(alertmanager_config(catalogue, options))

@@ -55,7 +55,9 @@ MARKED_TEXT_COLUMNS = ("Báo cáo", "Dự báo", "Quá hạn")
 # themselves are left out of the table by the organize transformation, so a link cannot read them.
 DETAIL_LINK = f'${{__data.fields["{q.DETAIL_COLUMN}"]}}&${{__url_time_range}}'
 DETAIL_WORD = "Xem chi tiết ›"
-DEFAULT_API_URL = "http://127.0.0.1:8000"  # CHITIEU_PUBLIC_URL's default: where the report links of the overviews go
+DEFAULT_PUBLIC_URL = (
+    "http://127.0.0.1:8000"  # the service as `make run` serves it: where the overviews' report links go
+)
 REPORT_FORMATS = (("pdf", "Báo cáo (PDF)", "report as PDF"), ("docx", "Báo cáo (Word)", "report as Word"),
                   ("xlsx", "Biểu số liệu (Excel)", "table as Excel"))  # fmt: skip
 
@@ -347,7 +349,7 @@ def report_links(programme: Programme, api_url: str) -> list[dashboard_builders.
     ]
 
 
-def overview(programme: Programme, catalogue: Catalogue, api_url: str = DEFAULT_API_URL) -> GeneratedDashboard:
+def overview(programme: Programme, catalogue: Catalogue, api_url: str = DEFAULT_PUBLIC_URL) -> GeneratedDashboard:
     """The first screen answers "what needs my attention?": what is off track or missed, then overdue reports; the
     counts and the whole board below."""
     parts = Parts()
@@ -744,7 +746,7 @@ def alert_history() -> GeneratedDashboard:
     return finish(ALERTS_UID, builder, parts)
 
 
-def build_dashboards(catalogue: Catalogue, api_url: str = DEFAULT_API_URL) -> list[GeneratedDashboard]:
+def build_dashboards(catalogue: Catalogue, api_url: str = DEFAULT_PUBLIC_URL) -> list[GeneratedDashboard]:
     """`api_url`: where the overviews' report links go (CHITIEU_PUBLIC_URL)."""
     programmes = sorted(catalogue.programmes.values(), key=_by_id)
     overviews = [overview(programme, catalogue, api_url) for programme in programmes]

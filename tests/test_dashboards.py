@@ -19,8 +19,8 @@ from ruamel.yaml import YAML
 from dashboards import provisioning
 from dashboards.build import GeneratedDashboard, build_dashboards, overview_uid, stable_uid
 from dashboards.cli import register
-from dashboards.generate import DASHBOARDS_DIR, generated_files
 from dashboards.macros import MacroError, Variable, expand, rfc3339nano
+from dashboards.provisioning import DASHBOARDS_DIR, grafana_files
 from indicators.catalogue import load_catalogue
 from indicators.units import UNITS
 
@@ -168,7 +168,7 @@ def test_stable_uids_stay_within_grafanas_limit() -> None:
 
 def test_generated_files_are_committed_and_up_to_date() -> None:
     """Regenerate everything `chitieu dashboards build` writes and compare with the files in the repository."""
-    expected = generated_files(load_catalogue(CATALOGUE_DIR))
+    expected = grafana_files(load_catalogue(CATALOGUE_DIR))
     for relative, content in expected.items():
         path = DEPLOY / relative
         assert path.exists(), f"{path} is missing: run `chitieu dashboards build`"
@@ -179,7 +179,7 @@ def test_generated_files_are_committed_and_up_to_date() -> None:
 
 def test_generation_is_deterministic() -> None:
     catalogue = load_catalogue(CATALOGUE_DIR)
-    assert generated_files(catalogue) == generated_files(load_catalogue(CATALOGUE_DIR))
+    assert grafana_files(catalogue) == grafana_files(load_catalogue(CATALOGUE_DIR))
 
 
 def run_cli(argv: list[str], settings: Any) -> None:
@@ -197,9 +197,9 @@ def test_cli_build_writes_the_files_and_removes_stale_dashboards(tmp_path: Path)
     stale.write_text(json.dumps({"uid": "chitieu-overview-removed", "tags": ["chitieu"]}))
     foreign.write_text(json.dumps({"uid": "other", "tags": ["other"]}))
 
-    run_cli(["dashboards", "build", "--out", str(tmp_path)], settings)
+    run_cli(["dashboards", "build", "--out", str(tmp_path), "--public-url", "http://p"], settings)
 
-    expected = generated_files(load_catalogue(CATALOGUE_DIR), "http://p")  # report links go to CHITIEU_PUBLIC_URL
+    expected = grafana_files(load_catalogue(CATALOGUE_DIR), "http://p")  # report links go to --public-url
     for relative, content in expected.items():
         assert (tmp_path / relative).read_text(encoding="utf-8") == content
     assert "http://p/v1/reports/qngai-2024?" in expected[f"{DASHBOARDS_DIR}/chitieu-overview-qngai-2024.json"]

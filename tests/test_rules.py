@@ -11,8 +11,8 @@ from ruamel.yaml import YAML
 
 from api.settings import Settings
 from dashboards.alertmanager import AlertmanagerOptions, alertmanager_config
+from dashboards.generate import DEPLOY_DIR, PROMTOOL_TESTS_DIR, RULES_DIR, GenerateInputs, drift, generate
 from dashboards.prometheus_rules import (
-    DEPLOY_DIR,
     SEVERITY,
     AlertName,
     AlertRule,
@@ -20,7 +20,6 @@ from dashboards.prometheus_rules import (
     duration_text,
     rule_groups,
 )
-from dashboards.rules_cli import PROMTOOL_TESTS_DIR, RULES_DIR, deploy_files, differences
 from indicators.catalogue import Catalogue, load_catalogue
 from indicators.paths import plan_for
 from tests.conftest import REPO
@@ -36,8 +35,8 @@ def catalogue() -> Catalogue:
     return load_catalogue(REPO / "indicators" / "catalogue")
 
 
-def generated() -> dict[Path, str]:
-    return deploy_files(REPO / "indicators" / "catalogue", GRAFANA_URL, PUBLIC_URL)
+def generated() -> dict[str, str]:
+    return generate(GenerateInputs(REPO / "indicators" / "catalogue", PUBLIC_URL, GRAFANA_URL))
 
 
 def run(*command: str) -> subprocess.CompletedProcess[str]:
@@ -57,7 +56,7 @@ def test_committed_files_are_what_the_catalogue_generates() -> None:
                 ]
             )
             pytest.fail(f"{path} differs from what the catalogue generates (run `chitieu rules build`):\n{diff}")
-    assert differences(DEPLOY_DIR, files) == []
+    assert drift(DEPLOY_DIR, files) == []
 
 
 def test_every_indicator_and_due_task_has_its_alerts(catalogue: Catalogue) -> None:
