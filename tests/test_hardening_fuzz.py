@@ -117,7 +117,8 @@ def _serve(request: pytest.FixtureRequest, database: str, overrides: dict[str, A
     if reporter is not None and capture is not None and fuzzing.cases:
         with capture.global_and_fixture_disabled():
             reporter.write_line(
-                f"\nfuzz ({name}): {sum(fuzzing.cases.values())} cases over {len(fuzzing.cases)} operations"
+                f"\nfuzz ({name}): {sum(fuzzing.cases.values())} cases over {len(fuzzing.cases)} operations, "
+                f"{fuzzing.json_rows_validated} JSON batches reached row validation"
             )
 
 
