@@ -15,7 +15,7 @@ from dashboards import queries as q
 from dashboards.macros import Variable, expand
 from indicators.text import looks_like_formula, neutralise_formula, neutralise_formula_sql
 from ingest.database import connect
-from tests.ingest_helpers import make_key, post_json
+from tests.ingest_helpers import make_key, post_csv, post_json
 
 GRDP = "dthap-2023.grdp_growth"
 DDE = "=cmd|' /C calc'!A0"
@@ -24,6 +24,31 @@ DDE = "=cmd|' /C calc'!A0"
 @pytest.fixture
 def token(db_url: str) -> str:
     return make_key(db_url)
+
+
+def notes(conn: psycopg.Connection[Any]) -> list[str]:
+    return [note for (note,) in conn.execute("SELECT note FROM observations ORDER BY period")]
+
+
+def test_a_formula_note_is_flagged_stored_as_sent_and_refused_when_strict(
+    client: httpx.Client, token: str, conn: psycopg.Connection[Any]
+) -> None:
+    rows = [
+        {"indicator": GRDP, "region": "dong_thap", "period": "2023-Q1", "value": 6.9, "note": "ước tính"},
+        {"indicator": GRDP, "region": "dong_thap", "period": "2023-Q2", "value": 7.1, "note": DDE},
+    ]
+    strict = post_json(client, token, rows, strict="true")
+    assert strict.status_code == 422
+    assert [(e["row"], e["field"]) for e in strict.json()["errors"]] == [(2, "note")]
+    assert notes(conn) == []
+    answer = post_json(client, token, rows)
+    assert answer.status_code == 200, answer.text
+    assert [(w["row"], w["field"]) for w in answer.json()["warnings"]] == [(2, "note")]
+    assert "công thức" in answer.json()["warnings"][0]["message"]
+    assert notes(conn) == ["ước tính", DDE], "stored as sent"
+    csv_text = f"indicator;region;period;value;note\n{GRDP};dong_thap;2023-Q3;7,2;@SUM(1+1)*cmd|' /C calc'!A0\n"
+    from_csv = post_csv(client, token, csv_text, decimal="comma")
+    assert [(w["row"], w["field"]) for w in from_csv.json()["warnings"]] == [(2, "note")]
 
 
 def test_grafana_tables_show_formula_notes_neutralised(client: httpx.Client, token: str, db_url: str) -> None:
