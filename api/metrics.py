@@ -20,6 +20,7 @@ import logging
 import os
 import shutil
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -34,12 +35,13 @@ from prometheus_client.registry import Collector
 
 from indicators.catalogue import Catalogue
 from indicators.clock import VIETNAM, vietnam_today
-from indicators.model import Indicator, TaskState
+from indicators.model import Indicator, RegionLevel, TaskState
 from indicators.paths import EXACT, HIGHER, YearRule, period_facts, plan_for
 from indicators.periods import Period
 from indicators.status import DEFAULT_GRACE_DAYS, Evaluation, Status
 from ingest.board import compute_board
 from ingest.catalogue_store import read_catalogue
+from ingest.snapshot import SnapshotInfo, read_snapshot, snapshot_info
 from ingest.tasks_store import TaskRow, list_tasks
 
 log = logging.getLogger("chitieu.metrics")
@@ -154,6 +156,39 @@ class _BoardFamilies:
             labels=INDICATOR_LABELS,
         )
     )
+    region_status: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_indicator_regions",
+            "Communes and districts of a province by status of the indicator (số xã theo trạng thái); statuses with"
+            " none are left out.",
+            labels=["indicator", "province", "status"],
+        )
+    )
+    region_overdue: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_indicator_regions_report_overdue",
+            "Communes and districts of a province whose report of the indicator is overdue (số xã quá hạn báo cáo).",
+            labels=["indicator", "province"],
+        )
+    )
+    over_budget: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_board_series_over_budget",
+            "Series left out of this scrape to keep the exported series within the cardinality budget (50,000).",
+        )
+    )
+    snapshot_computed: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_status_snapshot_computed_timestamp_seconds",
+            "When the status snapshot (what the board shows for today) was last fully rewritten, Unix time.",
+        )
+    )
+    snapshot_seconds: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_status_snapshot_refresh_duration_seconds",
+            "How long the last full rewrite of the status snapshot took.",
+        )
+    )
     task_info: GaugeMetricFamily = field(
         default_factory=lambda: GaugeMetricFamily(
             "chitieu_task_info",
@@ -214,8 +249,13 @@ class BoardCollector(Collector):
             with self._connection() as conn:
                 catalogue = read_catalogue(conn)
                 today = self._today()
-                evaluations = compute_board(conn, catalogue, today, grace_days=self._grace_days)
+                snapshot = snapshot_info(conn)
+                if snapshot is not None and snapshot.as_of == today:
+                    evaluations = read_snapshot(conn)
+                else:  # no snapshot of today yet (a service just started): judged live, as /v1/status does
+                    evaluations = compute_board(conn, catalogue, today, grace_days=self._grace_days)
                 tasks = list_tasks(conn, today)
+            _add_snapshot(families, snapshot)
             _add_indicators(families, catalogue, evaluations)
             _add_tasks(families, catalogue, tasks)
             success = True
@@ -243,7 +283,53 @@ class BoardCollector(Collector):
         ]
 
 
+def _add_snapshot(families: _BoardFamilies, snapshot: SnapshotInfo | None) -> None:
+    if snapshot is not None:
+        families.snapshot_computed.add_metric([], snapshot.computed_at.timestamp())
+        families.snapshot_seconds.add_metric([], snapshot.seconds)
+
+
+AGGREGATED_LEVELS = {RegionLevel.commune, RegionLevel.district}
+CARDINALITY_BUDGET = 50_000  # exported board series at most, whatever the catalogue
+
+
+def _province_above(catalogue: Catalogue, region: str) -> str | None:
+    """The province a commune or district lies in; None for a region reported on its own (a province, an area)."""
+    known = catalogue.regions.get(region)
+    if known is None or known.level not in AGGREGATED_LEVELS:
+        return None
+    for code in catalogue.region_chain(region)[1:]:
+        if catalogue.regions[code].level is RegionLevel.province:
+            return code
+    return None
+
+
 def _add_indicators(families: _BoardFamilies, catalogue: Catalogue, evaluations: list[Evaluation]) -> None:
+    """Per series for provinces and areas; communes and districts as counts by status per indicator and province,
+    so that the exported series stay within CARDINALITY_BUDGET (a national board has 332,100 commune series)."""
+    provinces = {region: _province_above(catalogue, region) for region in {e.region for e in evaluations}}
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    overdue: dict[tuple[str, str], int] = defaultdict(int)
+    own = []
+    for evaluation in evaluations:
+        province = provinces[evaluation.region]
+        if province is None:
+            own.append(evaluation)
+        else:
+            counts[(evaluation.indicator, province, evaluation.status.value)] += 1
+            overdue[(evaluation.indicator, province)] += evaluation.report_overdue
+    for (indicator, province, status), count in sorted(counts.items()):
+        families.region_status.add_metric([indicator, province, status], float(count))
+    for (indicator, province), count in sorted(overdue.items()):
+        families.region_overdue.add_metric([indicator, province], float(count))
+    per_series = 7 + len(Status)
+    room = CARDINALITY_BUDGET - len(catalogue.indicators) - len(counts) - len(overdue)
+    kept = own[: max(0, room // per_series)]
+    families.over_budget.add_metric([], float(len(own) - len(kept)))
+    _add_series(families, catalogue, kept)
+
+
+def _add_series(families: _BoardFamilies, catalogue: Catalogue, evaluations: list[Evaluation]) -> None:
     for indicator in catalogue.indicators.values():
         families.indicator_info.add_metric(
             [

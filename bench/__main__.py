@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import board, dashboards, draft, ingest, latency, memory, periodic_report, workers, xlsx
+from bench import board, dashboards, draft, ingest, latency, memory, national, periodic_report, workers, xlsx
 from bench.env import bench_cluster, machine, source_version, timescaledb_version
 from ingest.embedded import EmbeddedPostgres
 
@@ -56,6 +56,7 @@ BENCHMARKS: dict[str, Callable[[EmbeddedPostgres, bool], dict[str, Any]]] = {
     "report": lambda pg, quick: periodic_report.run(pg, periodic_report.QUICK if quick else periodic_report.FULL),
     "draft": lambda pg, quick: draft.run(pg, draft.QUICK if quick else draft.FULL),
     "xlsx": lambda pg, quick: xlsx.run(pg, xlsx.QUICK if quick else xlsx.FULL),
+    "national": lambda pg, quick: national.run(pg, national.QUICK if quick else national.plan_from_env()),
     "workers": lambda pg, quick: workers.run(pg, workers.QUICK if quick else workers.FULL),
 }
 

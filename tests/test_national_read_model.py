@@ -1,0 +1,165 @@
+"""Issue 16 / 15.2: today's board read from the snapshot, paged and streamed; the snapshot equals the live engine;
+/metrics within its cardinality budget whatever the catalogue; communes under their province."""
+
+import csv
+import io
+import json
+import random
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+import psycopg
+
+from api.metrics import CARDINALITY_BUDGET, _add_indicators, _BoardFamilies
+from bench.national import PROGRAMME, national_catalogue
+from indicators.catalogue import Catalogue
+from indicators.clock import period_bounds, vietnam_today
+from indicators.periods import Frequency, Period
+from indicators.status import Evaluation, Status
+from ingest.board import compute_board, refresh_snapshot
+from ingest.catalogue_store import load_catalogue_into, read_catalogue
+from ingest.snapshot import read_snapshot
+from tests.conftest import REPO
+from tests.ingest_helpers import make_key, post_json
+
+SMALL = {"provinces": 3, "communes": 12, "indicators": 4}
+
+
+def _load_national(conn: psycopg.Connection[Any]) -> Catalogue:
+    catalogue = national_catalogue(read_catalogue(conn), **SMALL)
+    load_catalogue_into(conn, REPO / "indicators" / "catalogue", catalogue=catalogue)
+    rng = random.Random(16)
+    codes = [code for code, i in catalogue.indicators.items() if i.programme == PROGRAMME]
+    with conn.cursor().copy(
+        "COPY observations (indicator, region, period_start, period, revision, value, status, key_id) FROM STDIN"
+    ) as copy:
+        for year in (2023, 2024):
+            for month in range(1, 13):
+                period = Period(year, Frequency.month, month)
+                for number, code in enumerate(codes, start=1):
+                    for region in catalogue.indicators[code].regions:
+                        if rng.random() < 0.8:  # some gaps, so that no-data and overdue appear
+                            value = 40 + number + rng.uniform(-5, 5) + (year - 2023) * 3
+                            copy.write_row(
+                                (code, region, period_bounds(period)[0], str(period), 1, value, "official", "t")
+                            )
+    return read_catalogue(conn)
+
+
+def test_the_snapshot_equals_the_live_engine_for_the_same_day(conn: psycopg.Connection[Any]) -> None:
+    catalogue = _load_national(conn)
+    as_of = date(2025, 2, 10)
+    assert refresh_snapshot(conn, catalogue, as_of) > 48
+    snapshot = {(e.indicator, e.region): e for e in read_snapshot(conn)}
+    live = {(e.indicator, e.region): e for e in compute_board(conn, catalogue, as_of)}
+    assert snapshot.keys() == live.keys()
+    sample = random.Random(5).sample(sorted(live), 40)
+    for key in sample:
+        expected = live[key]
+        got = snapshot[key]
+        # period_target is not stored in the snapshot (no reader of it): everything shown is
+        assert got == Evaluation(**{**_fields(expected), "period_target": None}), key
+    assert len({e.status for e in live.values()}) >= 2  # the sample covers more than one status
+
+
+def _fields(evaluation: Evaluation) -> dict[str, Any]:
+    return {name: getattr(evaluation, name) for name in Evaluation.__dataclass_fields__}
+
+
+def test_status_pages_streams_and_reads_today_from_the_snapshot(
+    conn: psycopg.Connection[Any], client: httpx.Client, db_url: str
+) -> None:
+    catalogue = _load_national(conn)
+    refresh_snapshot(conn, catalogue, vietnam_today())
+    province = "p01"
+    communes = [code for code, r in catalogue.regions.items() if r.parent == province]
+    whole = client.get("/v1/status", params={"region": province}).json()
+    assert whole["source"] == "snapshot" and whole["next"] is None
+    assert {i["region"] for i in whole["items"]} == set(communes)  # a province's board is its communes'
+    pages, cursor = [], None
+    while True:
+        page = client.get(
+            "/v1/status", params={"region": province, "limit": 5, **({"cursor": cursor} if cursor else {})}
+        )
+        assert page.status_code == 200 and len(page.json()["items"]) <= 5
+        pages.extend(page.json()["items"])
+        cursor = page.json()["next"]
+        if cursor is None:
+            break
+    assert pages == whole["items"]
+    assert client.get("/v1/status", params={"cursor": "nonsense!"}).status_code == 400
+
+    streamed = client.get("/v1/status", headers={"Accept": "application/x-ndjson"})
+    assert streamed.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in streamed.text.splitlines()]
+    assert len(lines) == len(client.get("/v1/status").json()["items"]) >= 48
+    rows = list(csv.DictReader(io.StringIO(client.get("/v1/status", params={"format": "csv"}).text)))
+    assert [(r["indicator"], r["region"]) for r in rows] == [(i["indicator"], i["region"]) for i in lines]
+
+    # A push is visible at once (its series rewritten before it answers); a past day is judged live.
+    code, commune = f"{PROGRAMME}.i001", communes[0]
+    assert post_json(client, make_key(db_url, regions=[province]), [
+        {"indicator": code, "region": commune, "period": "2024-12", "value": 77.5}
+    ]).status_code == 200  # fmt: skip
+    item = next(
+        i for i in client.get("/v1/status", params={"region": commune}).json()["items"] if i["indicator"] == code
+    )
+    assert item["actual"] == 77.5
+    past = client.get("/v1/status", params={"region": commune, "as_of": "2024-06-30"}).json()
+    assert past["source"] == "live" and past["computed_at"] is None
+
+
+def test_a_key_of_a_province_writes_its_communes_and_no_other(
+    conn: psycopg.Connection[Any], client: httpx.Client, db_url: str
+) -> None:
+    catalogue = _load_national(conn)
+    token = make_key(db_url, regions=["p01"])
+    mine = next(c for c, r in catalogue.regions.items() if r.parent == "p01")
+    other = next(c for c, r in catalogue.regions.items() if r.parent == "p02")
+    row = {"indicator": f"{PROGRAMME}.i002", "period": "2025-01", "value": 50}
+    assert post_json(client, token, [{**row, "region": mine}]).status_code == 200
+    assert post_json(client, token, [{**row, "region": other}]).status_code == 403
+
+
+def test_metrics_stay_within_the_cardinality_budget_whatever_the_catalogue(conn: psycopg.Connection[Any]) -> None:
+    base = read_catalogue(conn)
+    national = national_catalogue(base, 34, 3321, 100)
+    statuses = list(Status)
+    evaluations = [
+        _evaluation(code, region, statuses[n % len(statuses)])
+        for n, (code, region) in enumerate(
+            (code, region)
+            for code, i in national.indicators.items()
+            if i.programme == PROGRAMME
+            for region in i.regions
+        )
+    ]
+    assert len(evaluations) == 332_100
+    families = _BoardFamilies()
+    _add_indicators(families, national, evaluations)
+    exported = sum(len(family.samples) for family in families)
+    assert exported <= CARDINALITY_BUDGET
+    counts = {
+        s.labels["status"]: s.value
+        for s in families.region_status.samples
+        if s.labels["indicator"] == f"{PROGRAMME}.i001" and s.labels["province"] == "p01"
+    }
+    assert sum(counts.values()) == sum(1 for r in national.regions.values() if r.parent == "p01")
+    assert families.over_budget.samples[0].value == 0
+
+    # Province-level series beyond the budget (a catalogue of 10,000 regions each reported on its own) are cut, and said.
+    many = [
+        _evaluation(f"{PROGRAMME}.i{n % 100 + 1:03d}", f"p{n % 34 + 1:02d}", Status.on_track) for n in range(10_000)
+    ]
+    families = _BoardFamilies()
+    _add_indicators(families, national, many)
+    assert sum(len(family.samples) for family in families) <= CARDINALITY_BUDGET
+    assert families.over_budget.samples[0].value > 0
+
+
+def _evaluation(indicator: str, region: str, status: Status) -> Evaluation:
+    return Evaluation(
+        indicator, region, "2025-01", 1.0, 1.0, 1.0, 1.0, 2.0, status, False, 0.5, None, None, None,
+        datetime(2025, 2, 1, tzinfo=UTC),
+    )  # fmt: skip
