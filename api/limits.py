@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import Problem, problem_doc, problem_response
 from api.settings import Settings
+from indicators.numbers import format_vi_exact
 from ingest.rate_limits import take_token
 
 log = logging.getLogger("chitieu.api")
@@ -181,7 +182,7 @@ def document(schema: dict[str, Any], settings: Settings, rate_limited: set[tuple
         f"{settings.rate_limit_per_minute} writes a minute: 429 with Retry-After beyond)."
     )
     timeout = (
-        f"yêu cầu quá {settings.request_timeout_s:g} s bị trả 504 (a request taking longer than "
+        f"yêu cầu quá {format_vi_exact(settings.request_timeout_s)} s bị trả 504 (a request taking longer than "
         f"{settings.request_timeout_s:g} s, upload included, is answered 504)."
     )
     for path, methods in schema.get("paths", {}).items():

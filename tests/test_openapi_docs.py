@@ -136,3 +136,9 @@ def test_no_answer_is_typed_about_blank(client: httpx.Client, db_url: str) -> No
         assert problem["type"] != "about:blank" and problem["type"].startswith("/problems/"), problem
         assert client.get(problem["type"]).status_code == 200, problem["type"]
     assert [a.json()["type"] for a in answers[:2]] == ["/problems/not-found", "/problems/out-of-scope"]
+
+
+def test_limits_in_the_vietnamese_descriptions_use_decimal_commas() -> None:
+    schema = create_app(Settings(database_url="postgresql://unused@/unused", request_timeout_s=2.5)).openapi()
+    description = schema["paths"]["/v1/status"]["get"]["description"]
+    assert "yêu cầu quá 2,5 s" in description and "longer than 2.5 s" in description
