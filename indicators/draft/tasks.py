@@ -3,6 +3,7 @@ the rows of a danh mục table (content, lead, co-agencies, time frame, supervis
 
 import calendar
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -152,6 +153,7 @@ def _inline_parts(paragraphs: list[Paragraph]) -> list[Paragraph]:
 
 def find_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
     paragraphs = _inline_parts(paragraphs)
+    giao_per_section = _giao_per_section(paragraphs)
     tasks: list[DraftTask] = []
     block: dict[str, tuple[str, Paragraph]] = {}
     last_giao: DraftTask | None = None
@@ -199,7 +201,7 @@ def find_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
                 label = re.match(r"^([^:.;]{3,80}):\s+Giao\s", text)  # "Tổ chức thực hiện: Giao ..."
                 if label:
                     title = label.group(1)
-                several = _several_giao(paragraphs, paragraph)
+                several = giao_per_section[paragraph.section] > 1
                 if previous_bullet is not None and several:
                     title = previous_bullet.text.strip(" .;")
                 elif several and _is_item(paragraph) and text.startswith("Giao"):  # "- Giao X chủ trì <the task>"
@@ -224,9 +226,8 @@ def _is_item(paragraph: Paragraph) -> bool:
                                                                       and not paragraph.heading)  # fmt: skip
 
 
-def _several_giao(paragraphs: list[Paragraph], paragraph: Paragraph) -> bool:
-    same = [p for p in paragraphs if p.section == paragraph.section and _GIAO.search(p.text.strip())]
-    return len(same) > 1
+def _giao_per_section(paragraphs: list[Paragraph]) -> Counter[str]:
+    return Counter(p.section for p in paragraphs if "Giao" in p.text and _GIAO.search(p.text.strip()))
 
 
 def _coop_of(rest: str) -> str | None:
