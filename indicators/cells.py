@@ -37,7 +37,7 @@ def _words(text: str) -> str:
 
 
 def status_code(cell: object) -> object:
-    """"chính thức" / "sơ bộ" / "ước tính" (or the codes) -> official / preliminary / estimate; empty -> None."""
+    """The labels "chính thức" / "sơ bộ" / "ước tính" (or the codes) -> official / preliminary / estimate; empty -> None."""
     if cell is None or cell == "":
         return None
     if not isinstance(cell, str):

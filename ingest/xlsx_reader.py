@@ -162,7 +162,9 @@ def read_workbook(body: bytes, frequency_of: FrequencyOf, *, max_unpacked: int |
     except Exception as error:  # calamine's own errors (zip, XML, BIFF) share no base class besides Exception
         raise InputError(f"không đọc được workbook (the workbook cannot be read: {_short(error)})") from None
     with workbook:
-        names = [sheet.name for sheet in workbook.sheets_metadata if sheet.typ == python_calamine.SheetTypeEnum.WorkSheet]
+        names = [
+            sheet.name for sheet in workbook.sheets_metadata if sheet.typ == python_calamine.SheetTypeEnum.WorkSheet
+        ]
         preferred = [name for name in names if _words(name) == _words(DATA_SHEET)]
         for name in preferred or names:
             rows = _sheet_rows(workbook, name, frequency_of, checked)
