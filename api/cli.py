@@ -15,9 +15,9 @@ from api.settings import Settings, get_settings
 from dashboards import cli as dashboards_cli
 from indicators.catalogue import CatalogueError
 from indicators.clock import vietnam_today
+from indicators.errors import ChitieuError, ConfigurationError
 from ingest import service_state
 from ingest.database import DatabaseServer
-from ingest.errors import ChitieuError, ConfigurationError
 
 
 @contextmanager

@@ -12,7 +12,7 @@ import httpx
 import psycopg
 from pydantic import ValidationError
 
-from ingest.errors import ChitieuError
+from indicators.errors import ChitieuError
 
 SETTINGS_MODEL = "Settings"
 

@@ -16,10 +16,10 @@ from indicators.draft.build import draft_document
 from indicators.draft.diff import diff_catalogues
 from indicators.draft.text import DraftInputError, read_document
 from indicators.draft.vocabulary import VocabularyError, load_vocabulary
-from ingest.errors import ChitieuError
+from indicators.errors import InvalidInput
 
 
-class DraftCommandError(ChitieuError):
+class DraftCommandError(InvalidInput):
     pass
 
 

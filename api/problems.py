@@ -15,7 +15,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from api.failover import DATABASE_UNAVAILABLE
-from ingest.errors import ChitieuError
+from indicators.catalogue import CatalogueError
+from indicators.errors import (
+    CatalogueLoadRefused,
+    ChitieuError,
+    ConfigurationError,
+    InvalidInput,
+    NotFound,
+    OperationFailed,
+    ScopeError,
+)
+from ingest.observations import BatchRejected, TooManyRows
+from ingest.workbook_file import WorkbookTooLarge
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("chitieu.api")
@@ -80,6 +91,11 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "This path does not take that HTTP method; see /docs.",
         ),
         ProblemType(
+            "conflict", 409, "Xung đột với dữ liệu đã có", "Conflict with stored data",
+            "Yêu cầu sẽ làm mất dữ liệu đã lưu nên bị từ chối; không có gì thay đổi. Xem `detail`.",
+            "The request would lose stored data and was refused; nothing changed. See `detail`.",
+        ),
+        ProblemType(
             "payload-too-large", 413, "Dữ liệu gửi quá lớn", "Payload too large",
             "Chia tệp thành nhiều lần gửi nhỏ hơn giới hạn `limit_bytes`.",
             "Split the file into batches below `limit_bytes`.",
@@ -138,6 +154,29 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
 }  # fmt: skip
 # The type of a problem raised without one: never about:blank.
 _TYPE_FOR_STATUS = {t.status: t.slug for t in reversed(PROBLEM_TYPES.values()) if t.slug != "http-error"}
+
+
+# Each kind of error of the tree in indicators/errors.py -> its problem type; an error takes the entry of the nearest
+# class in its ancestry, so a new subclass is answered as its parent until it gets its own line.
+PROBLEM_OF_ERROR: dict[type[ChitieuError], str] = {
+    BatchRejected: "invalid-rows",
+    TooManyRows: "too-many-rows",
+    WorkbookTooLarge: "payload-too-large",
+    CatalogueError: "invalid-request",
+    InvalidInput: "unreadable-body",
+    CatalogueLoadRefused: "conflict",
+    NotFound: "not-found",
+    ScopeError: "out-of-scope",
+    ConfigurationError: "not-ready",
+    OperationFailed: "internal-error",
+    ChitieuError: "internal-error",
+}
+
+
+def problem_type_of(error: ChitieuError) -> ProblemType:
+    """The problem type an error of the tree is answered with."""
+    slug = next(PROBLEM_OF_ERROR[kind] for kind in type(error).__mro__ if kind in PROBLEM_OF_ERROR)
+    return PROBLEM_TYPES[slug]
 
 
 class Problem(Exception):
@@ -395,8 +434,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ChitieuError)
     async def _ours(request: Request, error: ChitieuError) -> JSONResponse:
-        log.error("%s: %s", type(error).__name__, error)
-        return Problem(503, "Dịch vụ chưa sẵn sàng (service not ready)", str(error), slug="not-ready").response(request)
+        kind = problem_type_of(error)
+        if kind.status >= 500:
+            log.error("%s: %s", type(error).__name__, error)
+        title = f"{kind.title_vi} ({kind.title_en.lower()})"
+        return Problem(kind.status, title, str(error), slug=kind.slug).response(request)
 
     @app.exception_handler(RecursionError)
     async def _too_deep(request: Request, error: RecursionError) -> JSONResponse:

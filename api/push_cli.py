@@ -13,7 +13,7 @@ from pathlib import Path
 
 from api.push_client import Pusher, PushFailed, PushReport
 from api.spool import Spool
-from ingest.errors import ChitieuError
+from indicators.errors import ChitieuError
 
 KEY_VARIABLE = "CHITIEU_KEY"
 DEFAULT_SPOOL_DIR = Path.home() / ".local" / "share" / "chitieu" / "spool"

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from api.spool import Batch, Spool
-from ingest.errors import ChitieuError
+from indicators.errors import OperationFailed
 from ingest.formats import CSV_COLUMNS, InputError, read_csv
 from ingest.xlsx_reader import read_workbook
 
@@ -72,13 +72,13 @@ class PushReport:
             self.errors.append({**error, "row": first_row + int(error["row"]) - 2})
 
 
-class PushFailed(ChitieuError):
+class PushFailed(OperationFailed):
     def __init__(self, message: str, report: PushReport | None = None) -> None:
         super().__init__(message)
         self.report = report or PushReport()
 
 
-class FileNotQueued(ChitieuError):
+class FileNotQueued(OperationFailed):
     """The file cannot be read whole; none of it was spooled."""
 
 

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ingest.errors import ChitieuError
+from indicators.errors import OperationFailed
 
 REJECTED = "rejected"
 INCOMING_PREFIX = ".incoming-"
 
 
-class SpoolError(ChitieuError):
+class SpoolError(OperationFailed):
     pass
 
 

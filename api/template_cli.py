@@ -4,7 +4,7 @@ import argparse
 from pathlib import Path
 
 from api.settings import Settings
-from ingest.errors import ChitieuError
+from indicators.errors import ChitieuError
 
 
 def cmd_template(args: argparse.Namespace, settings: Settings) -> None:

@@ -16,6 +16,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from indicators.draft.provenance import strip_provenance
+from indicators.errors import ChitieuError
 from indicators.model import Agency, CatalogueFile, Indicator, Programme, Region, TargetKind, Task
 from indicators.numbers import format_vi
 
@@ -34,7 +35,7 @@ class CatalogueIssue:
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
-class CatalogueError(Exception):
+class CatalogueError(ChitieuError):
     def __init__(self, issues: list[CatalogueIssue]) -> None:
         super().__init__("\n".join(str(issue) for issue in issues))
         self.issues = issues

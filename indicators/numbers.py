@@ -10,13 +10,15 @@ import re
 from decimal import Decimal
 from enum import StrEnum
 
+from indicators.errors import InvalidInput
+
 
 class NumberFormat(StrEnum):
     vietnamese = "comma"  # decimal comma, dot thousands: 1.967,5
     english = "dot"  # decimal dot, comma thousands: 1,967.5
 
 
-class NumberFormatError(ValueError):
+class NumberFormatError(InvalidInput, ValueError):
     pass
 
 

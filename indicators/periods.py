@@ -6,6 +6,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from functools import total_ordering
 
+from indicators.errors import InvalidInput
+
 
 class Frequency(StrEnum):
     month = "month"
@@ -22,7 +24,7 @@ class Frequency(StrEnum):
         return {"month": "tháng", "quarter": "quý", "half_year": "6 tháng", "year": "năm"}[self.value]
 
 
-class PeriodError(ValueError):
+class PeriodError(InvalidInput, ValueError):
     pass
 
 

@@ -7,6 +7,19 @@ reading such a sign), as OWASP's "CSV injection" advice says. SQL that an export
 `neutralise_formula_sql`, the same rule written for PostgreSQL.
 """
 
+import re
+
+# Characters a note may not hold: C0 controls but tab, line feed and carriage return, DEL, and lone surrogates (text a
+# JSON "\ud800" escape can bring, which PostgreSQL cannot store).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+CONTROL_CHARACTERS_MESSAGE = "ghi chú có ký tự điều khiển (note contains control characters or invalid Unicode)"
+
+
+def has_control_characters(text: str) -> bool:
+    """True when a free text (a note) holds a character it may not: the one rule for every note."""
+    return _CONTROL.search(text) is not None
+
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALISING_PREFIX = "'"
 

@@ -14,12 +14,12 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from indicators.errors import OperationFailed
 from ingest.database import connect
-from ingest.errors import ChitieuError
 from ingest.roles import CREATE_READ_ONLY_ROLES
 
 
-class BackupError(ChitieuError):
+class BackupError(OperationFailed):
     """pg_dump or pg_restore failed, or the target of a restore is not empty."""
 
 

@@ -14,12 +14,8 @@ import psycopg
 from psycopg.rows import dict_row
 
 from indicators.catalogue import Catalogue, load_catalogue
+from indicators.errors import CatalogueLoadRefused
 from indicators.model import Agency, Indicator, Programme, Region, Task
-from ingest.errors import ChitieuError
-
-
-class CatalogueLoadRefused(ChitieuError):
-    pass
 
 
 @dataclass

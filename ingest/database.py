@@ -6,9 +6,9 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from indicators.errors import ConfigurationError
 from ingest import service_state
 from ingest.embedded import EmbeddedPostgres
-from ingest.errors import ConfigurationError
 
 CONNECT_TIMEOUT_S = 5
 SERVE_READY_WAIT_S = 180  # a first start: initdb, TimescaleDB, migrations, the catalogue

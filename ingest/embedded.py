@@ -22,7 +22,7 @@ from pathlib import Path
 
 import psycopg
 
-from ingest.errors import ConfigurationError
+from indicators.errors import ConfigurationError
 from ingest.roles import CREATE_READ_ONLY_ROLES, READ_ONLY_LOGIN, has_scram_password, set_password
 from ingest.secret_files import read_or_create_secret, read_secret
 

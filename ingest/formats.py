@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.errors import ChitieuError
+from indicators.errors import InvalidInput
 
 CSV_COLUMNS = ("indicator", "region", "period", "value", "status", "note")
 REQUIRED_COLUMNS = ("indicator", "region", "period", "value")
@@ -18,7 +18,7 @@ Row = tuple[int, Mapping[str, object]]
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as the csv module reads them
 
 
-class InputError(ChitieuError):
+class InputError(InvalidInput):
     """The body as a whole cannot be read (not JSON, wrong shape, missing CSV columns)."""
 
 

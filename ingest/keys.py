@@ -14,7 +14,7 @@ from typing import Any, Literal
 import psycopg
 from psycopg.rows import class_row
 
-from ingest.errors import ChitieuError
+from indicators.errors import InvalidInput
 
 PREFIX = "ctk_"
 ALL = "*"  # a scope entry meaning every region or every programme
@@ -78,7 +78,7 @@ def create_key(
     return key_id, f"{PREFIX}{key_id}_{secret}"
 
 
-class KeyScopeError(ChitieuError):
+class KeyScopeError(InvalidInput):
     """A key asked for with no office, or with regions or programmes the catalogue does not have."""
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import psycopg
 
-from ingest.errors import MigrationError
+from indicators.errors import MigrationError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _LOCK_ID = 0x63686974  # "chit": serialises migrators when several workers start at once

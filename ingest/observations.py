@@ -13,8 +13,8 @@ from typing import Any
 
 import psycopg
 
+from indicators.errors import InvalidInput, ScopeError
 from indicators.plausibility import SCALE_FACTOR, scale_warning
-from ingest.errors import ChitieuError
 from ingest.formats import Row
 from ingest.validation import RowError, RowValidator, StoredAs
 
@@ -43,7 +43,7 @@ class ImportSummary:
         return body
 
 
-class BatchRejected(ChitieuError):
+class BatchRejected(InvalidInput):
     """Some rows are invalid and the batch is atomic: nothing was written."""
 
     def __init__(self, summary: ImportSummary) -> None:
@@ -51,7 +51,7 @@ class BatchRejected(ChitieuError):
         self.summary = summary
 
 
-class OutOfScope(ChitieuError):
+class OutOfScope(ScopeError):
     """Some rows lie outside the key's regions or programmes: nothing was written."""
 
     def __init__(self, errors: list[RowError]) -> None:
@@ -59,7 +59,7 @@ class OutOfScope(ChitieuError):
         self.errors = errors
 
 
-class TooManyRows(ChitieuError):
+class TooManyRows(InvalidInput):
     def __init__(self, limit: int) -> None:
         super().__init__(f"more than {limit} rows in one batch")
         self.limit = limit

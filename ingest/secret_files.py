@@ -5,7 +5,7 @@ import os
 import secrets
 from pathlib import Path
 
-from ingest.errors import ConfigurationError
+from indicators.errors import ConfigurationError
 
 
 def read_secret(path: Path) -> str:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ingest.errors import ConfigurationError
+from indicators.errors import ConfigurationError
 
 STATE_FILE = "serve.json"
 START_LOCK = ".start.lock"

@@ -4,7 +4,6 @@ Messages are in Vietnamese with the English in brackets: they are read by the st
 """
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +18,7 @@ from indicators.numbers import NumberFormat, NumberFormatError, format_vi_exact,
 from indicators.periods import Frequency, Period, PeriodError
 from indicators.plausibility import scale_warning, target_reference
 from indicators.reporting import stored_as_message, stored_period
-from indicators.text import FORMULA_NOTE_WARNING, looks_like_formula
+from indicators.text import CONTROL_CHARACTERS_MESSAGE, FORMULA_NOTE_WARNING, has_control_characters, looks_like_formula
 from indicators.units import UNITS
 from ingest.keys import ApiKey
 
@@ -28,7 +27,6 @@ FIELDS = ("indicator", "region", "period", "value", "status", "note")
 _KNOWN_FIELDS = frozenset(FIELDS)
 # Control characters other than tab and line breaks, and lone UTF-16 surrogates (a JSON "\ud800" decodes to one; no
 # database text can hold it).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class ObservationStatus(StrEnum):
@@ -207,8 +205,8 @@ class RowValidator:
             note = note.strip() or None
             if note and len(note) > MAX_NOTE_LENGTH:
                 fail("note", f"ghi chú dài quá {MAX_NOTE_LENGTH} ký tự (note too long)")
-            elif note and _CONTROL.search(note):
-                fail("note", "ghi chú có ký tự điều khiển (note contains control characters or invalid Unicode)")
+            elif note and has_control_characters(note):
+                fail("note", CONTROL_CHARACTERS_MESSAGE)
 
         if errors or indicator is None or parsed is None or value is None or region_code is None:
             return errors

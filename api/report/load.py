@@ -8,14 +8,14 @@ import psycopg
 from api.report.model import BoardInput, Report, TaskFact, build_report
 from api.report.words import report_year
 from indicators.catalogue import Catalogue
+from indicators.errors import NotFound
 from indicators.status import DEFAULT_GRACE_DAYS
 from ingest.board import board_with_series
-from ingest.errors import ChitieuError
 from ingest.report_facts import latest_period_facts
 from ingest.tasks_store import list_tasks
 
 
-class UnknownProgramme(ChitieuError):
+class UnknownProgramme(NotFound):
     pass
 
 

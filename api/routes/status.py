@@ -27,6 +27,7 @@ from api.xlsx_export import XLSX_MEDIA_TYPE, series_workbook, status_workbook
 from indicators.clock import vietnam_today
 from indicators.status import Evaluation, PreviousOutcome
 from indicators.task_reports import report_problems
+from indicators.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from ingest.board import compute_board
 from ingest.series import indicator_series
 from ingest.snapshot import read_snapshot, snapshot_info, stream_snapshot
@@ -294,8 +295,8 @@ def post_task_report(
             catalogue.programmes[task.programme], report.state, report.percent_done, report.reported_on, vietnam_today()
         )
     ]
-    if report.note and any(ord(c) < 32 and c not in "\n\t" for c in report.note):
-        errors.append({"field": "note", "message": "ghi chú có ký tự điều khiển (control characters in note)"})
+    if report.note and has_control_characters(report.note):
+        errors.append({"field": "note", "message": CONTROL_CHARACTERS_MESSAGE})
     if errors:
         raise Problem(
             422,
