@@ -116,8 +116,7 @@ def test_restore_to_the_moment_before_a_bad_batch(workdir: Path) -> None:
             conn.execute("ALTER SYSTEM SET wal_level = replica")
             conn.execute("ALTER SYSTEM SET archive_mode = on")
             conn.execute(
-                "ALTER SYSTEM SET archive_command = "
-                f"'pgbackrest --config={config} --stanza={STANZA} archive-push %p'"
+                f"ALTER SYSTEM SET archive_command = 'pgbackrest --config={config} --stanza={STANZA} archive-push %p'"
             )
         cluster.stop(only_if_started_here=False)
         cluster.start()
