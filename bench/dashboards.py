@@ -3,7 +3,7 @@
 The dashboards are those `dashboards.build.build_dashboards` generates: the leaders' overview of the synthetic
 programme and the shared dashboards (indicator detail, region comparison, tasks, data timeliness, alert history).
 Each query is taken from the dashboard model (panel targets, template variables, annotations), expanded as Grafana
-expands it (dashboards/macros.py) with the variables resolved from their own queries, as Grafana does on load, over
+expands it (tests/grafana_macros.py) with the variables resolved from their own queries, as Grafana does on load, over
 the dashboard's default time range at NOW (a query that depends on the range also over all the data), and run as
 chitieu_grafana, the read-only role of the data source.
 
@@ -32,7 +32,6 @@ from bench.env import bundled_catalogue, fresh_database
 from bench.ingest import COPY_COLUMNS
 from bench.stats import median, percentile, timed
 from dashboards.build import DETAIL_UID, REGIONS_UID, GeneratedDashboard, build_dashboards, overview_uid
-from dashboards.macros import Variable, expand
 from dashboards.queries import PanelQuery
 from indicators.catalogue import Catalogue
 from indicators.clock import period_bounds
@@ -41,6 +40,7 @@ from ingest.catalogue_store import read_catalogue
 from ingest.database import connect
 from ingest.embedded import EmbeddedPostgres
 from ingest.submissions import rebuild_submissions
+from tests.grafana_macros import Variable, expand
 
 TIME_FROM = datetime(2013, 12, 1, tzinfo=UTC)  # before the first period starts (2014-01-01 in Vietnam)
 TIME_TO = datetime(2027, 1, 1, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 Each query is a `PanelQuery`: the exact text Grafana runs (with its macros and template variables still in it) and the
 columns the panel reads. The dashboards are built from these objects and the tests run the same strings, expanded as
-Grafana expands them (dashboards/macros.py), against TimescaleDB as the read-only role.
+Grafana expands them (tests/grafana_macros.py), against TimescaleDB as the read-only role.
 
 The queries read the board as the status engine last wrote it (indicator_status, indicator_path) rather than judge
 anything in SQL, so what a leader sees is what the engine computed. Reported values and the target path are placed at

@@ -19,10 +19,10 @@ from ruamel.yaml import YAML
 from dashboards import provisioning
 from dashboards.build import GeneratedDashboard, build_dashboards, overview_uid, stable_uid
 from dashboards.cli import register
-from dashboards.macros import MacroError, Variable, expand, rfc3339nano
 from dashboards.provisioning import DASHBOARDS_DIR, grafana_files
 from indicators.catalogue import load_catalogue
 from indicators.units import UNITS
+from tests.grafana_macros import MacroError, Variable, expand, rfc3339nano
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy"

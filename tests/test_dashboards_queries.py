@@ -1,7 +1,7 @@
 """Every panel, variable, annotation and alert-rule query, run on TimescaleDB the way Grafana would run it.
 
 Grafana cannot run here, so the queries are expanded as Grafana expands them (template variables, then the PostgreSQL
-macros: dashboards/macros.py) and run as chitieu_grafana, the read-only login role of the Grafana data source. The data
+macros: tests/grafana_macros.py) and run as chitieu_grafana, the read-only login role of the Grafana data source. The data
 are the bundled catalogue plus observations chosen to give every status, task progress reports and alert history; the
 board is written by ingest.board.refresh_snapshot as the service writes it, and every result is compared with what
 ingest.board.compute_board returns.
@@ -22,7 +22,6 @@ from ruamel.yaml import YAML
 from dashboards import grafana_alerts
 from dashboards import queries as q
 from dashboards.build import DETAIL_UID, REGIONS_UID, GeneratedDashboard, build_dashboards, overview_uid
-from dashboards.macros import Variable, expand
 from dashboards.queries import PanelQuery
 from dashboards.sql_query import SqlFormat
 from indicators.catalogue import Catalogue
@@ -37,6 +36,7 @@ from ingest.catalogue_store import read_catalogue
 from ingest.database import connect
 from ingest.keys import create_key
 from ingest.submissions import rebuild_submissions
+from tests.grafana_macros import Variable, expand
 from tests.test_dashboards import DEPLOY
 
 AS_OF = date(2025, 6, 30)

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboards import queries as q
-from dashboards.macros import Variable, expand
 from indicators.text import looks_like_formula, neutralise_formula, neutralise_formula_sql
 from ingest.database import connect
+from tests.grafana_macros import Variable, expand
 from tests.ingest_helpers import make_key, post_csv, post_json
 
 GRDP = "dthap-2023.grdp_growth"
