@@ -3,8 +3,8 @@
 python-calamine parses a whole sheet at once, so what it is given must be safe to parse whole. Before that, this
 module looks at the file itself:
 
-- what it is: an .xlsx (zip), an .xls (OLE2), an .ods (zip); a password-protected workbook (OLE2 holding an
-  EncryptedPackage), a macro-enabled one, a text file named .xlsx, a broken zip: each refused with its own message;
+- what it is: an .xlsx (zip), an .xls (OLE2), an .ods (zip); a password-protected workbook (an .xlsx wrapped in OLE2
+  as an EncryptedPackage, an .xls whose first record after BOF is FILEPASS), a macro-enabled one, a text file named .xlsx, a broken zip: each refused with its own message;
 - how big it is unpacked: every member is decompressed once, counting bytes, so a zip bomb is stopped at the limit
   whatever sizes its directory declares (Python's zipfile also stops at the declared size and checks the CRC);
 - where each worksheet's data ends: reading stops at the first fully empty block (EMPTY_BLOCK_BYTES of sheet XML with
@@ -26,6 +26,13 @@ from ingest.formats import InputError
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted OOXML file is wrapped in
+# An .xls with a password: its workbook-globals BOF record (BIFF8) is followed by a FILEPASS record (0x002F).
+BIFF8_GLOBALS_BOF = b"\x09\x08\x10\x00\x00\x06\x05\x00"
+FILEPASS = b"\x2f\x00"
+PASSWORD_PROTECTED = (
+    "tệp Excel có mật khẩu: hãy bỏ mật khẩu rồi gửi lại (the workbook is password-protected; remove the password and "
+    "send it again)"
+)
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # what one workbook may unpack to, counted as it is decompressed
 EMPTY_BLOCK_BYTES = 4 * 1024 * 1024  # sheet XML with no value in it after which reading stops
 _CHUNK = 1024 * 1024
@@ -65,11 +72,9 @@ class CheckedWorkbook:
 
 def check_workbook(body: bytes, *, max_unpacked: int = MAX_UNPACKED_BYTES) -> CheckedWorkbook:
     if body.startswith(OLE2_MAGIC):
-        if ENCRYPTED_PACKAGE in body:
-            raise InputError(
-                "tệp Excel có mật khẩu: hãy bỏ mật khẩu rồi gửi lại (the workbook is password-protected; "
-                "remove the password and send it again)"
-            )
+        bof = body.find(BIFF8_GLOBALS_BOF)
+        if ENCRYPTED_PACKAGE in body or (bof >= 0 and body[bof + 20 : bof + 22] == FILEPASS):
+            raise InputError(PASSWORD_PROTECTED)
         return CheckedWorkbook(body, WorkbookKind.xls)
     if not body.startswith(ZIP_MAGIC):
         raise InputError(_not_a_workbook(body))

@@ -46,7 +46,7 @@ def token(db_url: str) -> str:
 
 def encrypted_workbook() -> bytes:
     """The shape of a password-protected .xlsx: an OLE2 compound file whose directory names an EncryptedPackage
-    stream (LibreOffice 7.4 headless could not be made to save one from a script; see the report of issue 19)."""
+    stream (LibreOffice 7.4 did not encrypt an .xlsx stored from a script; its password-protected .xls is a fixture)."""
     directory = b"".join(
         name.encode("utf-16-le").ljust(64, b"\0") + len(name.encode("utf-16-le") + b"\0\0").to_bytes(2, "little")
         for name in ("Root Entry", "EncryptionInfo", "EncryptedPackage")
@@ -63,7 +63,8 @@ def zip_bytes(members: dict[str, bytes], compresslevel: int = 9) -> bytes:
 
 
 BAD_BODIES = {
-    "password-protected": (encrypted_workbook, 400, "mật khẩu"),
+    "password-protected .xls (LibreOffice)": (lambda: (FIXTURES / "password.xls").read_bytes(), 400, "mật khẩu"),
+    "password-protected .xlsx (its container)": (encrypted_workbook, 400, "mật khẩu"),
     "corrupt zip": (lambda: (FIXTURES / "template-filled.xlsx").read_bytes()[:3000], 400, "bị hỏng"),
     "a CSV named .xlsx": (lambda: b"indicator;region;period;value\nx;y;2023;1\n", 400, "CSV"),
     "a zip that is no workbook": (lambda: zip_bytes({"readme.txt": b"hello"}), 400, "không phải workbook"),
