@@ -104,7 +104,8 @@ class Pusher:
         content_type = WORKBOOK_TYPES.get(path.suffix.lower())
         if content_type is not None:
             # Row numbers in the answer are the sheet's own: first_row 2 leaves them as they are.
-            _, count = self.store.add([(2, checked_workbook(path))], {**meta, "content_type": content_type})
+            body, rows = checked_workbook(path)
+            _, count = self.store.add([(2, body)], {**meta, "content_type": content_type, "rows": rows})
             return count
         _, count = self.store.add(split_csv(path, batch_rows), meta)
         return count
@@ -127,7 +128,7 @@ class Pusher:
     def _send_batch(self, client: httpx.Client, store: Spool, batch: Batch, report: PushReport) -> None:
         meta = batch.meta
         body = batch.path.read_bytes()
-        rows = max(body.count(b"\n") - 1, 0)
+        rows = batch.rows()
         try:
             response = self._send(client, body, meta)
         except PushFailed as error:
@@ -191,18 +192,20 @@ def _problem(response: httpx.Response) -> dict[str, Any]:
     return {"status": response.status_code, "title": response.reason_phrase, "detail": response.text[:1000]}
 
 
-def checked_workbook(path: Path) -> bytes:
-    """The workbook's bytes, once the server's reader has read it whole (a broken one is not queued)."""
+def checked_workbook(path: Path) -> tuple[bytes, int]:
+    """The workbook's bytes and its rows, once the server's reader has read it whole (a broken one is not queued)."""
+    rows = 0
     try:
         body = path.read_bytes()
         for _, row in read_workbook(body, lambda code: None):
             if "__malformed__" in row:
                 raise FileNotQueued(f"{path}: {row['__malformed__']}; chưa gửi gì (nothing was queued)")
+            rows += 1
     except IsADirectoryError:
         raise FileNotQueued(f"{path}: là thư mục, không phải tệp (is a directory, not a file)") from None
     except InputError as error:
         raise FileNotQueued(f"{path}: {error}; chưa gửi gì (nothing was queued)") from None
-    return body
+    return body, rows
 
 
 def split_csv(path: Path, batch_rows: int) -> Iterator[tuple[int, bytes]]:

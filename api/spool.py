@@ -52,6 +52,8 @@ class Batch:
         return result
 
     def rows(self) -> int:
+        if "rows" in self.meta:  # a workbook, counted when it was read: its bytes have no lines to count
+            return int(self.meta["rows"])
         return max(self.path.read_bytes().count(b"\n") - 1, 0)
 
 

@@ -52,6 +52,7 @@ def test_template_fill_libreoffice_push_board(api_url: str, db_url: str, tmp_pat
 
         pusher = Pusher(api_url, token, tmp_path / "spool")
         assert pusher.spool(saved, batch_rows=50_000) == 1
+        assert [batch.rows() for batch in pusher.store.pending()] == [2]  # the filled rows; the empty ones are skipped
         report = pusher.send_spool()
         assert (report.imported, report.rejected, report.errors) == (2, 0, [])
 
