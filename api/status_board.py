@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 import psycopg
+from fastapi import Response
 
 from indicators.catalogue import Catalogue
 from indicators.status import Evaluation
@@ -92,3 +93,7 @@ def streamed(
         for evaluation in read(conn):
             if visible(evaluation):
                 yield out(evaluation)
+
+
+def json_response(body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False, default=_plain).encode(), media_type="application/json")

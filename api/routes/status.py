@@ -19,6 +19,7 @@ from api.status_board import (
     csv_lines,
     decode_cursor,
     encode_cursor,
+    json_response,
     ndjson_lines,
     regions_within,
     streamed,
@@ -200,7 +201,7 @@ def get_status(
         return xlsx_download(workbook, f"tinh-hinh-{programme or 'chitieu'}-{day}.xlsx")
     page = scope.visible(board[:limit] if limit is not None else board)
     more = limit is not None and len(board) > limit
-    return {
+    body = {
         "as_of": day,
         "known_at": known_at,
         "source": "snapshot" if from_snapshot else "live",
@@ -208,6 +209,8 @@ def get_status(
         "items": [evaluation_out(e) for e in page],
         "next": encode_cursor(board[limit - 1]) if more and limit is not None else None,
     }
+    # Encoded here: FastAPI's generic encoder walks every value of every item (about 0.3 ms an item, 3 s a province).
+    return json_response(body)
 
 
 @router.get(
