@@ -24,7 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from dashboards.output import RULES_HEADER, dump_yaml
 from indicators.catalogue import Catalogue
 from indicators.model import Indicator, TargetBasis, Task
-from indicators.paths import plan_for
+from indicators.paths import judged_unit, plan_for
 from indicators.units import UNITS
 
 _DURATION = re.compile(r"^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$")
@@ -222,23 +222,6 @@ def duration_text(duration: str, vietnamese: bool) -> str:
 
 def _runbook(options: RuleOptions, alert: AlertName) -> str:
     return f"{options.runbook_url}#{alert.value.lower()}"
-
-
-def judged_unit(indicator: Indicator) -> tuple[str, str]:
-    """The unit of the values the status engine judges (see indicators/paths.py), in Vietnamese and English."""
-    unit = UNITS[indicator.unit]
-    match plan_for(indicator).basis:
-        case TargetBasis.multiple_of_baseline:
-            return "lần so với năm gốc", "times the baseline"
-        case TargetBasis.average_growth:
-            return "%/năm (bình quân)", "% a year on average"
-        case TargetBasis.change_per_period:
-            return (
-                f"{unit.symbol_vi} (mức cải thiện so với cùng kỳ năm trước)",
-                f"{unit.name_en} of improvement on the previous year",
-            )
-        case _:
-            return unit.symbol_vi, unit.name_en
 
 
 def _vietnamese_date(day: date) -> str:

@@ -37,7 +37,7 @@ from dashboards.vocabulary import (
     TASK_STATE_LABELS,
 )
 from indicators.clock import VIETNAM_ZONE_NAME
-from indicators.model import Group, TargetBasis
+from indicators.model import CLOSED_TASK_STATES, Group, TargetBasis
 from indicators.periods import Frequency
 from indicators.text import neutralise_formula_sql
 from indicators.units import UNITS
@@ -662,6 +662,9 @@ ORDER BY 1, 2
 # --- Task tracker (variables programme and agency, several values each). -----------------------------------------
 
 
+CLOSED_STATES = ", ".join(literal(state) for state in CLOSED_TASK_STATES)  # indicators.model.task_overdue's rule
+
+
 def task_state(filters: str) -> str:
     """Each active task with its latest progress report as of the end of the time range, and whether it is overdue:
     past its due date (in Vietnam) and neither done nor cancelled."""
@@ -671,7 +674,7 @@ task_state AS (
     SELECT t.code, t.programme, t.section, t.title_vi, t.lead, t.time_frame, t.due, today.day AS today,
            report.state, report.percent_done, report.reported_on, report.note,
            (t.due IS NOT NULL AND t.due < today.day
-            AND coalesce(report.state, 'not_started') NOT IN ('done', 'cancelled')) AS overdue
+            AND coalesce(report.state, 'not_started') NOT IN ({CLOSED_STATES})) AS overdue
     FROM tasks t
     CROSS JOIN today
     LEFT JOIN LATERAL (
@@ -685,7 +688,7 @@ TASK_FILTERS = f" AND t.programme = ANY (ARRAY[{PROGRAMMES}]::text[]) AND t.lead
 TASK_STATE_LABEL = case(
     "ts.state", {state.value: label for state, label in TASK_STATE_LABELS.items()}, literal(NO_TASK_REPORT)
 )
-OPEN_TASK = "coalesce(ts.state, 'not_started') NOT IN ('done', 'cancelled')"
+OPEN_TASK = f"coalesce(ts.state, 'not_started') NOT IN ({CLOSED_STATES})"
 
 TASK_SUMMARY = table(
     f"""

@@ -5,6 +5,7 @@ catalogue model has no Vietnamese labels for groups, target kinds, bases and tas
 """
 
 from indicators.model import Direction, Group, ProgrammeKind, TargetBasis, TargetKind, TaskState
+from indicators.observation_status import ObservationStatus
 from indicators.periods import Frequency
 from indicators.status import Status
 
@@ -70,7 +71,7 @@ TASK_STATE_LABELS = {
 }
 NO_TASK_REPORT = "chưa có báo cáo"
 
-OBSERVATION_STATUS_LABELS = {"estimate": "ước tính", "preliminary": "sơ bộ", "official": "chính thức"}
+OBSERVATION_STATUS_LABELS = {status.value: status.label_vi for status in ObservationStatus}
 
 FREQUENCY_LABELS = {frequency.value: frequency.label_vi for frequency in Frequency}
 

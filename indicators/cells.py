@@ -10,9 +10,10 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+from indicators.observation_status import ObservationStatus
 from indicators.periods import Frequency, Period
 
-STATUS_LABELS_VI = {"official": "chính thức", "preliminary": "sơ bộ", "estimate": "ước tính"}
+STATUS_LABELS_VI = {status.value: status.label_vi for status in reversed(ObservationStatus)}
 """The three statuses as a template's drop-down list shows them."""
 
 _STATUS_WORDS = {

@@ -333,6 +333,15 @@ class TaskState(StrEnum):
     cancelled = "cancelled"
 
 
+CLOSED_TASK_STATES = (TaskState.done, TaskState.cancelled)
+
+
+def task_overdue(due: date | None, state: str | None, today: date) -> bool:
+    """The one rule for a late task: past its due date (in Vietnam) and neither done nor cancelled by then (`state`:
+    its latest report as of `today`; none means not started). SQL that must apply it names CLOSED_TASK_STATES."""
+    return due is not None and due < today and (state or TaskState.not_started) not in CLOSED_TASK_STATES
+
+
 class Task(Model):
     code: Code
     programme: Code

@@ -28,6 +28,7 @@ from indicators.model import (
     WithinYear,
 )
 from indicators.periods import Frequency, Period
+from indicators.units import UNITS
 
 HIGHER = 1  # at least the band's low end is good
 LOWER = -1  # at most the band's high end is good
@@ -454,3 +455,21 @@ def plan_for(indicator: Indicator) -> IndicatorPlan:
 
 
 _plans: dict[int, tuple[Indicator, IndicatorPlan]] = {}
+
+
+def judged_unit(indicator: Indicator) -> tuple[str, str]:
+    """The unit of the values the status engine judges (the basis of the compiled plan), in Vietnamese and English:
+    the one rule, used by the Prometheus rules; the dashboards read the same basis from the targets."""
+    unit = UNITS[indicator.unit]
+    match plan_for(indicator).basis:
+        case TargetBasis.multiple_of_baseline:
+            return "lần so với năm gốc", "times the baseline"
+        case TargetBasis.average_growth:
+            return "%/năm (bình quân)", "% a year on average"
+        case TargetBasis.change_per_period:
+            return (
+                f"{unit.symbol_vi} (mức cải thiện so với cùng kỳ năm trước)",
+                f"{unit.name_en} of improvement on the previous year",
+            )
+        case _:
+            return unit.symbol_vi, unit.name_en

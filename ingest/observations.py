@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 
 from indicators.errors import InvalidInput, ScopeError
+from indicators.observation_status import STATUS_RANKS
 from indicators.plausibility import SCALE_FACTOR, scale_warning
 from ingest.formats import Row
 from ingest.validation import RowError, RowValidator, StoredAs
@@ -121,8 +122,6 @@ SELECT decision, count(*), (array_agg(row ORDER BY row) FILTER (WHERE decision =
        (SELECT count(*) FROM inserted)
 FROM decided GROUP BY decision
 """
-
-STATUS_RANKS = ["estimate", "preliminary", "official"]
 
 
 def ingest_batch(

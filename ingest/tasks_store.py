@@ -1,11 +1,13 @@
 """Tasks of the catalogue with their latest progress report; recording progress reports."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 import psycopg
 from psycopg.rows import class_row
+
+from indicators.model import task_overdue
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,7 @@ def list_tasks(
             "SELECT t.code, t.programme, t.section, t.title_vi, t.lead, t.cooperating, t.cooperating_text,"
             " t.time_frame, t.due, t.review_every, t.until_event, t.kind, t.supervisor_text,"
             " r.state, r.percent_done, r.reported_on,"
-            " (t.due IS NOT NULL AND t.due < %(as_of)s AND coalesce(r.state, '') NOT IN ('done', 'cancelled'))"
-            "   AS overdue,"
+            " false AS overdue,"
             " coalesce((SELECT jsonb_agg(jsonb_build_object('name_vi', a.name_vi, 'name_en', a.name_en,"
             "   'value', a.value, 'unit', a.unit, 'approximate', a.approximate, 'quote', a.quote, 'note', a.note)"
             "   ORDER BY a.ordinal) FROM task_attributes a WHERE a.task = t.code), '[]'::jsonb) AS attributes"
@@ -72,7 +73,8 @@ def list_tasks(
             " ORDER BY t.programme, t.due NULLS LAST, t.code",
             {"as_of": as_of, "programme": programme, "lead": lead, "due_before": due_before},
         )
-        return cur.fetchall()
+        rows = cur.fetchall()
+    return [replace(row, overdue=task_overdue(row.due, row.state, as_of)) for row in rows]
 
 
 def add_report(

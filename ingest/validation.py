@@ -7,7 +7,6 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -15,6 +14,7 @@ from indicators.catalogue import Catalogue
 from indicators.clock import period_bounds
 from indicators.model import Indicator
 from indicators.numbers import NumberFormat, NumberFormatError, format_vi_exact, is_ambiguous, parse_number
+from indicators.observation_status import ObservationStatus as ObservationStatus
 from indicators.periods import Frequency, Period, PeriodError
 from indicators.plausibility import scale_warning, target_reference
 from indicators.reporting import stored_as_message, stored_period
@@ -25,14 +25,6 @@ from ingest.keys import ApiKey
 MAX_NOTE_LENGTH = 1000
 FIELDS = ("indicator", "region", "period", "value", "status", "note")
 _KNOWN_FIELDS = frozenset(FIELDS)
-# Control characters other than tab and line breaks, and lone UTF-16 surrogates (a JSON "\ud800" decodes to one; no
-# database text can hold it).
-
-
-class ObservationStatus(StrEnum):
-    estimate = "estimate"  # ước tính
-    preliminary = "preliminary"  # sơ bộ
-    official = "official"  # chính thức
 
 
 @dataclass(frozen=True, slots=True)
