@@ -133,8 +133,10 @@ class ElectedRefresher:
             with self._lock:
                 pending, self._pending = self._pending, set()
             try:
-                for payload in encode(pending):
-                    conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payload])
+                if pending:  # one round trip however many payloads
+                    conn.execute(
+                        "SELECT pg_notify(%s, p) FROM unnest(%s::text[]) AS p", [CHANNEL, list(encode(pending))]
+                    )
             except Exception:
                 with self._lock:
                     self._pending.update(pending)  # forwarded once the connection is back, or covered if we lead

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +81,21 @@ def test_one_leads_the_other_forwards_and_takes_over_when_it_stops(
     insert(conn, "2023-Q3", "2023-07-01 00:00+07", 3600)
     follower.poke({BUDGET})
     wait_for(lambda: status(conn) == ("2023-Q3", 3600.0), 30, "refreshed by the new leader")
+
+
+def test_a_burst_of_many_series_reaches_the_leader_whole(two_refreshers: list[ElectedRefresher]) -> None:
+    wait_for(lambda: any(r.leading for r in two_refreshers), 10, "a leader")
+    leader, follower = sorted(two_refreshers, key=lambda r: not r.leading)
+    received: set[tuple[str, str]] = set()
+    assert leader._refresher is not None
+
+    def record(series: Iterable[tuple[str, str]]) -> None:
+        received.update(series)
+
+    leader._refresher.poke = record  # type: ignore[method-assign]
+    series = {(f"programme.indicator_{n % 100}", f"xã_{n}") for n in range(3_000)}  # about 20 payloads
+    follower.poke(series)
+    wait_for(lambda: received == series, 10, "every series forwarded")
 
 
 # ---------------------------------------------------------------------------------------- separate processes
