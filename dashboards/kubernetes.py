@@ -24,7 +24,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from dashboards.alertmanager import AlertmanagerOptions, render_alertmanager_config
 from dashboards.build import FOLDER_TITLE
-from dashboards.output import K8S_HEADER, dump_yaml, is_generated
+from dashboards.output import K8S_HEADER, dump_yaml
 from dashboards.prometheus_rules import PrometheusSetup, RuleOptions, prometheus_config, rule_files
 from dashboards.provisioning import DASHBOARDS_DIR, grafana_files
 from indicators.catalogue import Catalogue
@@ -166,26 +166,6 @@ def files_of(maps: dict[str, dict[str, Any]]) -> dict[str, str]:
 def overlays(k8s_dir: Path = K8S_DIR) -> list[Path]:
     """The overlays that get monitoring ConfigMaps: those with a config.env."""
     return sorted(path.parent for path in (k8s_dir / "overlays").glob("*/config.env"))
-
-
-def write_monitoring(overlay_dir: Path, files: dict[str, str]) -> tuple[list[Path], list[Path]]:
-    """Write what changed, remove generated files no longer produced; return (written, deleted)."""
-    directory = overlay_dir / MONITORING_DIR
-    directory.mkdir(exist_ok=True)
-    written = []
-    for name, text in files.items():
-        path = directory / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
-    deleted = [
-        path
-        for path in sorted(directory.glob("*.yaml"))
-        if path.name not in files and is_generated(path.read_text(encoding="utf-8"))
-    ]
-    for path in deleted:
-        path.unlink()
-    return written, deleted
 
 
 def differences(overlay_dir: Path, files: dict[str, str]) -> list[str]:
