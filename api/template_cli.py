@@ -17,7 +17,7 @@ def cmd_template(args: argparse.Namespace, settings: Settings) -> None:
     from ingest.catalogue_store import read_catalogue
     from ingest.database import connect
     from ingest.keys import authenticate
-    from ingest.templates import build_form, office_scope
+    from ingest.templates import build_form, office_keys
 
     if bool(args.key_file) == bool(args.office):
         raise ChitieuError("cho --key-file FILE hoặc --office NAME (give either --key-file or --office)")
@@ -33,12 +33,13 @@ def cmd_template(args: argparse.Namespace, settings: Settings) -> None:
             key = authenticate(conn, read_key_file(Path(args.key_file)))
             if key is None:
                 raise ChitieuError(f"{args.key_file}: khóa không hợp lệ (the key is unknown, revoked or expired)")
+            keys = [key]
         else:
             try:
-                key = office_scope(conn, args.office)
+                keys = office_keys(conn, args.office)
             except LookupError:
                 raise ChitieuError(f"cơ quan {args.office!r} không có khóa còn hiệu lực (no active key)") from None
-        form = build_form(conn, catalogue, key, first, last, args.programme)
+        form = build_form(conn, catalogue, keys, first, last, args.programme)
     Path(args.out).write_bytes(template_workbook(form, catalogue, settings.report_grace_days))
     print(f"{args.out}: {len(form.rows)} dòng cần báo cáo (rows due) for {form.office}, {first}..{last}")
 

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
@@ -30,40 +30,46 @@ class Form:
     rows: list[FormRow]
 
 
-def office_scope(conn: psycopg.Connection[Any], office: str) -> ApiKey:
-    """The scope of an office's active keys together (for `chitieu template --office`), as one key."""
-    keys = [key for key in list_keys(conn) if key.office == office and key.revoked_at is None]
+def office_keys(conn: psycopg.Connection[Any], office: str) -> list[ApiKey]:
+    """The office's active keys (for `chitieu template --office`); LookupError when it has none."""
+    now = datetime.now(UTC)
+    keys = [
+        key
+        for key in list_keys(conn)
+        if key.office == office and key.revoked_at is None and (key.expires_at is None or key.expires_at > now)
+    ]
     if not keys:
         raise LookupError(office)
-    regions = sorted({code for key in keys for code in key.regions})
-    programmes = sorted({code for key in keys for code in key.programmes})
-    return ApiKey("", office, [ALL] if ALL in regions else regions, [ALL] if ALL in programmes else programmes,
-                  keys[0].created_at, None, None)  # fmt: skip
+    return keys
 
 
 def build_form(
     conn: psycopg.Connection[Any],
     catalogue: Catalogue,
-    key: ApiKey,
+    keys: list[ApiKey],
     first: Period,
     last: Period,
     programme: str | None = None,
 ) -> Form:
-    rows = due_rows(
-        catalogue,
-        first.start,
-        last.end,
-        may_write=key.may_write,
-        office_regions=[code for code in key.regions if code != ALL],
-        programme=programme,
-    )
-    latest = _reported(conn, {(row.indicator.code, row.region) for row in rows}, last.end)
+    """The rows due that any of the keys (one office's) may write, each once, in catalogue order."""
+    rows: dict[tuple[str, str, Period], DueRow] = {}
+    for key in keys:
+        for row in due_rows(
+            catalogue,
+            first.start,
+            last.end,
+            may_write=key.may_write,
+            office_regions=[code for code in key.regions if code != ALL],
+            programme=programme,
+        ):
+            rows.setdefault((row.indicator.code, row.region, row.period), row)
+    latest = _reported(conn, {(row.indicator.code, row.region) for row in rows.values()}, last.end)
     form_rows = []
-    for row in rows:
+    for row in rows.values():
         history = latest.get((row.indicator.code, row.region), [])
         before = [entry for entry in history if not row.period < entry[0]]
         form_rows.append(FormRow(row, before[-1] if before else None))
-    return Form(key.office, programme, first, last, form_rows)
+    return Form(keys[0].office, programme, first, last, form_rows)
 
 
 def _reported(

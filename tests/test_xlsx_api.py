@@ -216,3 +216,19 @@ def test_exports_have_numbers_as_numbers_and_no_formula_can_run(client: httpx.Cl
     assert revision[4] == '\'=HYPERLINK("http://evil.invalid","bấm")'  # text, neutralised
     cells = [cell for row in book["Các lần điều chỉnh"].iter_rows() for cell in row]
     assert all(cell.data_type != "f" for cell in cells)
+
+
+def test_an_offices_template_joins_its_keys_rows_not_their_scopes(db_url: str, conn: psycopg.Connection[Any]) -> None:
+    """Two keys of one office: Quảng Trị for qtri-dh1, Đồng Tháp for qtri-kh184 and dthap-2023. The office may not
+    write qtri-kh184 in Quảng Trị, which the union of the two scopes would allow."""
+    from indicators.periods import Period
+    from ingest.catalogue_store import read_catalogue
+    from ingest.keys import create_key
+    from ingest.templates import build_form, office_keys
+
+    create_key(conn, office="Sở A", regions=["quang_tri"], programmes=["qtri-dh1"])
+    create_key(conn, office="Sở A", regions=["dong_thap"], programmes=["qtri-kh184", "dthap-2023"])
+    year = Period.parse("2026")
+    form = build_form(conn, read_catalogue(conn), office_keys(conn, "Sở A"), year, year)
+    programmes = {(row.due.indicator.programme, row.due.region) for row in form.rows}
+    assert programmes == {("qtri-dh1", "quang_tri")}

@@ -50,7 +50,7 @@ def get_template(
     except PeriodError as error:
         raise Problem(422, "Kỳ báo cáo không hợp lệ (invalid period)", str(error), slug="invalid-request") from None
     with pool.connection() as conn:
-        form = build_form(conn, catalogue, key, start, end, programme)
+        form = build_form(conn, catalogue, [key], start, end, programme)
     content = template_workbook(form, catalogue, settings.report_grace_days)
     name = f"bieu-mau-{programme or 'chitieu'}-{start}{'' if start == end else f'_{end}'}.xlsx"
     return Response(
