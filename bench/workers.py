@@ -45,6 +45,7 @@ class WorkersPlan:
     workers: Sequence[int]
     duration_s: float
     runs: int  # of each configuration, alternating, to spread the shared machine's noise over both
+    preloaded: int = PRELOADED  # observations in the table before the pushes
 
 
 FULL = WorkersPlan(workers=(1, 2), duration_s=20, runs=2)
@@ -121,13 +122,13 @@ def run(pg: EmbeddedPostgres, plan: WorkersPlan) -> dict[str, Any]:
         "connections": CONNECTIONS,
         "duration_s": plan.duration_s,
         "warmup_s": WARMUP_S,
-        "preloaded": PRELOADED,
+        "preloaded": plan.preloaded,
         "load_average_at_start": os.getloadavg(),
         "runs": [],
     }
     budget = int((WARMUP_S + plan.duration_s) * MOST_PUSHES_PER_S)
     with fresh_database(pg, "workers", catalogue) as url:
-        raw_copy(url, [shape.as_copy_row() for shape in first(PRELOADED, keys)])
+        raw_copy(url, [shape.as_copy_row() for shape in first(plan.preloaded, keys)])
         token = new_token(url)
         postgres = _postmaster_pid(pg)
         spawn = multiprocessing.get_context("spawn")

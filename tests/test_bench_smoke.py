@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench import board, dashboards, ingest, latency, memory, report
+from bench import board, dashboards, ingest, latency, memory, report, workers
 from ingest.embedded import EmbeddedPostgres
 
 
@@ -31,6 +31,16 @@ def test_push_latency_reports_percentiles_and_errors(pg: EmbeddedPostgres) -> No
         assert run["requests"] == 20
         assert run["errors"] == 0, run["outcomes"]
         assert 0 < run["p50_ms"] <= run["p99_ms"] <= run["max_ms"]
+
+
+def test_workers_saturation_reports_throughput_and_cpu(pg: EmbeddedPostgres) -> None:
+    result = workers.run(pg, workers.WorkersPlan(workers=(2,), duration_s=1, runs=1, preloaded=100))
+    assert [(run["workers"], run["refresher"]) for run in result["runs"]] == [(2, True), (2, False)]
+    for run in result["runs"]:
+        assert run["errors"] == 0, run["outcomes"]
+        assert positive(run["pushes_per_s"]) and 0 < run["p50_ms"] <= run["p99_ms"]
+        assert positive(run["api_cpu_per_s"]) and positive(run["postgres_cpu_per_s"])
+    assert "| 2 | on |" in report.workers_tables(result)
 
 
 def test_status_board_reports_compute_http_and_refresh_times(pg: EmbeddedPostgres) -> None:
