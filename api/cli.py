@@ -42,13 +42,13 @@ def database(settings: Settings, *, may_create: bool = False) -> Iterator[Databa
 
 def prepare(server: DatabaseServer, settings: Settings) -> None:
     """Migrate; on first use, load the bundled catalogue."""
-    from ingest.catalogue_store import load_catalogue_into
+    from ingest.catalogue_store import catalogue_loaded, load_catalogue_into
     from ingest.database import connect
     from ingest.migrate import migrate
 
     with connect(server.url) as conn:
         migrate(conn)
-        if conn.execute("SELECT count(*) FROM catalogue_versions").fetchone() == (0,):
+        if not catalogue_loaded(conn):
             load_catalogue_into(conn, settings.catalogue_dir)
 
 
@@ -149,11 +149,10 @@ def ensure_port_free(host: str, port: int) -> None:
 
 def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> None:
     from ingest.database import connect
-    from ingest.migrate import latest_version
+    from ingest.migrate import current_version, latest_version
 
     with database(settings, may_create=True) as server, connect(server.url) as conn:
-        row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
-        print(f"database at migration {row[0] if row else 0} (latest {latest_version()})")
+        print(f"database at migration {current_version(conn)} (latest {latest_version()})")
 
 
 def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> None:

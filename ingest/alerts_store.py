@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import class_row
 
 AlertStatus = Literal["firing", "resolved"]
@@ -106,9 +107,9 @@ def list_alert_events(
     """Events newest first. latest=True: only each alert's latest event per receiver (with status="firing": what is
     firing now). Filters apply after that choice, so a resolved alert is never reported as firing.
     within_programmes / within_regions: only events of those programmes and regions (a task's: its province)."""
-    source = "alert_events"
+    source = sql.SQL("alert_events")
     if latest:
-        source = (
+        source = sql.SQL(
             "(SELECT DISTINCT ON (fingerprint, receiver) * FROM alert_events ORDER BY fingerprint, receiver, id DESC)"
         )
     filters = {
@@ -122,19 +123,25 @@ def list_alert_events(
         "owner": owner,
         "receiver": receiver,
     }
-    conditions = [f"{column} = %({column})s" for column, value in filters.items() if value is not None]
+    conditions: list[sql.Composable] = [
+        sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column))
+        for column, value in filters.items()
+        if value is not None
+    ]
     if since is not None:
-        conditions.append("received_at >= %(since)s")
+        conditions.append(sql.SQL("received_at >= %(since)s"))
     if within_programmes is not None:
-        conditions.append("programme = ANY(%(within_programmes)s)")
+        conditions.append(sql.SQL("programme = ANY(%(within_programmes)s)"))
     if within_regions is not None:
-        conditions.append("coalesce(region, province) = ANY(%(within_regions)s)")
-    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        conditions.append(sql.SQL("coalesce(region, province) = ANY(%(within_regions)s)"))
+    where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
     with conn.cursor(row_factory=class_row(AlertEvent)) as cur:
         cur.execute(
-            "SELECT id, received_at, fingerprint, alertname, status, severity, indicator, region, task, programme,"
-            " province, owner, receiver, starts_at, ends_at, summary, description, labels, annotations"
-            f" FROM {source} AS events{where} ORDER BY received_at DESC, id DESC LIMIT %(limit)s",
+            sql.SQL(
+                "SELECT id, received_at, fingerprint, alertname, status, severity, indicator, region, task, programme,"
+                " province, owner, receiver, starts_at, ends_at, summary, description, labels, annotations"
+                " FROM {} AS events{} ORDER BY received_at DESC, id DESC LIMIT %(limit)s"
+            ).format(source, where),
             filters
             | {
                 "since": since,

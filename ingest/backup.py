@@ -16,7 +16,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from indicators.errors import OperationFailed
 from ingest.database import connect
-from ingest.roles import CREATE_READ_ONLY_ROLES
+from ingest.roles import read_only_roles_statement
 
 
 class BackupError(OperationFailed):
@@ -43,7 +43,7 @@ def restore(url: str, path: Path) -> int:
         raise BackupError(f"no backup file {path}")
     with connect(url) as conn:
         _require_empty(conn)
-        conn.execute(CREATE_READ_ONLY_ROLES)
+        conn.execute(read_only_roles_statement())
         conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
         conn.execute("SELECT timescaledb_pre_restore()")
     try:

@@ -28,6 +28,7 @@ from indicators.status import (
     expected_series,
     path_baseline,
 )
+from ingest.revisions import latest_revisions
 
 SeriesKey = tuple[str, str]  # (indicator, region)
 SNAPSHOT_WRITE_LOCK = int.from_bytes(b"snapshot") >> 1
@@ -76,16 +77,10 @@ def read_series(
             "(indicator, region) IN (SELECT * FROM unnest(%(pair_indicators)s::text[], %(pair_regions)s::text[]))"
         )
         params["pair_indicators"], params["pair_regions"] = _columns(pairs)
-    # Every key column descending: the primary key read backwards, so the latest revisions come without a sort.
-    query = (
-        "SELECT DISTINCT ON (indicator, region, period_start, period)"
-        " indicator, region, period, value, recorded_at, revision"
-        f" FROM observations WHERE {' AND '.join(conditions)}"
-        " ORDER BY indicator DESC, region DESC, period_start DESC, period DESC, revision DESC"
-    )
+    query = latest_revisions(["indicator", "region", "period", "value", "recorded_at", "revision"], conditions)
     series: dict[SeriesKey, list[Observation]] = defaultdict(list)
     with conn.cursor(binary=True) as cur:
-        cur.execute(query.encode(), params)
+        cur.execute(query, params)
         for indicator, region_code, period, value, recorded_at, revision in cur.fetchall():
             series[(indicator, region_code)].append(Observation(_period(period), value, recorded_at, revision))
     for observations in series.values():

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from indicators.catalogue import Catalogue, load_catalogue
@@ -42,6 +43,11 @@ class LoadReport:
 
 def _dump(model: Indicator | Task) -> dict[str, Any]:
     return model.model_dump(mode="json", exclude_none=True)
+
+
+def catalogue_loaded(conn: psycopg.Connection[Any]) -> bool:
+    """Whether a catalogue version was ever loaded into the database."""
+    return conn.execute("SELECT EXISTS (SELECT FROM catalogue_versions)").fetchone() == (True,)
 
 
 def load_catalogue_into(
@@ -114,7 +120,7 @@ def _load(conn: psycopg.Connection[Any], catalogue: Catalogue, archive: bool) ->
         else:
             conn.execute("UPDATE indicators SET parent = NULL WHERE parent = %s", [code])
             for table in ("targets", "indicator_regions"):
-                conn.execute(f"DELETE FROM {table} WHERE indicator = %s", [code])
+                conn.execute(sql.SQL("DELETE FROM {} WHERE indicator = %s").format(sql.Identifier(table)), [code])
             conn.execute("DELETE FROM indicators WHERE code = %s", [code])
             report.deleted.append(code)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 
 from indicators.errors import ConfigurationError
-from ingest.roles import CREATE_READ_ONLY_ROLES, READ_ONLY_LOGIN, has_scram_password, set_password
+from ingest.roles import READ_ONLY_LOGIN, has_scram_password, read_only_roles_statement, set_password
 from ingest.secret_files import read_or_create_secret, read_secret
 
 SUPERUSER = "chitieu"
@@ -180,7 +180,7 @@ class EmbeddedPostgres:
         """Give chitieu and chitieu_grafana their generated passwords unless they already have them."""
         with psycopg.connect(self.url("postgres"), autocommit=True, connect_timeout=10) as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('chitieu roles'))")  # one starter at a time
-            conn.execute(CREATE_READ_ONLY_ROLES)
+            conn.execute(read_only_roles_statement())
             for role in (SUPERUSER, READ_ONLY_LOGIN):
                 password, made = read_or_create_secret(self.password_file(role))
                 if made or not has_scram_password(conn, role):

@@ -3,8 +3,10 @@
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
+from psycopg.rows import class_row
 
 from indicators.errors import MigrationError
 
@@ -41,6 +43,32 @@ def applied_versions(conn: psycopg.Connection[tuple[object, ...]]) -> set[int]:
     if not exists or not exists[0]:
         return set()
     return {int(str(row[0])) for row in conn.execute("SELECT version FROM schema_migrations")}
+
+
+def current_version(conn: psycopg.Connection[Any]) -> int:
+    """The last migration applied to the database (0 before the first)."""
+    row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What /readyz checks: TimescaleDB's version, the last migration applied, and whether writes would fail."""
+
+    timescaledb: str | None
+    migration: int
+    read_only: bool
+
+
+def readiness(conn: psycopg.Connection[Any]) -> Readiness:
+    with conn.cursor(row_factory=class_row(Readiness)) as cur:
+        row = cur.execute(
+            "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb') AS timescaledb,"
+            " (SELECT coalesce(max(version), 0) FROM schema_migrations) AS migration,"
+            " pg_is_in_recovery() OR current_setting('transaction_read_only')::bool AS read_only"
+        ).fetchone()
+    assert row is not None
+    return row
 
 
 def migrate(conn: psycopg.Connection[tuple[object, ...]]) -> list[Migration]:

@@ -6,10 +6,12 @@ from datetime import date
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import class_row
 
 from indicators.clock import end_of_day
 from ingest.board import cutoff_for
+from ingest.revisions import latest_revisions
 
 
 @dataclass(frozen=True)
@@ -31,14 +33,20 @@ def latest_period_facts(
     """The latest revision's status and office of every period of the indicators (ending by `as_of`), keyed by
     (indicator, region, period); with `known_by`, only revisions recorded by the end of that day (in Vietnam) count."""
     with conn.cursor(row_factory=class_row(PeriodFact)) as cur:
+        latest = latest_revisions(
+            ["indicator", "region", "period", "status", "key_id"],
+            [
+                "indicator = ANY(%(indicators)s)",
+                "period_start < %(cutoff)s",
+                "(%(region)s::text IS NULL OR region = %(region)s)",
+                "(%(known)s::timestamptz IS NULL OR recorded_at < %(known)s)",
+            ],
+        )
         cur.execute(
-            "SELECT DISTINCT ON (o.indicator, o.region, o.period)"
-            " o.indicator, o.region, o.period, o.status, coalesce(k.office, o.key_id) AS office"
-            " FROM observations o LEFT JOIN api_keys k ON k.id = o.key_id"
-            " WHERE o.indicator = ANY(%(indicators)s) AND o.period_start < %(cutoff)s"
-            " AND (%(region)s::text IS NULL OR o.region = %(region)s)"
-            " AND (%(known)s::timestamptz IS NULL OR o.recorded_at < %(known)s)"
-            " ORDER BY o.indicator, o.region, o.period, o.revision DESC",
+            sql.SQL(
+                "SELECT o.indicator, o.region, o.period, o.status, coalesce(k.office, o.key_id) AS office"
+                " FROM ({}) o LEFT JOIN api_keys k ON k.id = o.key_id"
+            ).format(latest),
             {
                 "indicators": indicators,
                 "cutoff": cutoff_for(as_of),

@@ -1,7 +1,8 @@
 """The read-only roles Grafana uses, as migration 0001 creates them, and setting a role's password.
 
 Migration 0001 creates them in every chitieu database's cluster; a restore (pg_dump does not save roles) and the
-embedded cluster, which gives them a generated password before the first migration runs, create them here the same way.
+embedded cluster, which gives them a generated password before the first migration runs, create them by running the
+same statement, read from the migration.
 """
 
 from typing import Any
@@ -9,21 +10,21 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-READ_ONLY_LOGIN = "chitieu_grafana"
+from indicators.errors import MigrationError
+from ingest.migrate import MIGRATIONS_DIR
 
-CREATE_READ_ONLY_ROLES = """
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'chitieu_reader') THEN
-        CREATE ROLE chitieu_reader NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'chitieu_grafana') THEN
-        CREATE ROLE chitieu_grafana LOGIN IN ROLE chitieu_reader;
-        ALTER ROLE chitieu_grafana SET default_transaction_read_only = on;
-    END IF;
-END
-$$
-"""
+READ_ONLY_LOGIN = "chitieu_grafana"
+_ROLES_MIGRATION = MIGRATIONS_DIR / "0001_observation_store.sql"
+_BEGIN, _END = "-- read-only roles: begin\n", "-- read-only roles: end\n"
+
+
+def read_only_roles_statement() -> bytes:
+    """Migration 0001's statement creating the read-only roles when they are missing (idempotent)."""
+    text = _ROLES_MIGRATION.read_text()
+    start, end = text.find(_BEGIN), text.find(_END)
+    if start < 0 or end < start:
+        raise MigrationError(f"{_ROLES_MIGRATION.name} lacks its read-only roles block ({_BEGIN.strip()} ...)")
+    return text[start + len(_BEGIN) : end].strip().removesuffix(";").encode()
 
 
 def set_password(conn: psycopg.Connection[Any], role: str, password: str) -> None:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import class_row
 
 from indicators.catalogue import Catalogue
@@ -20,10 +21,33 @@ from ingest.board import SeriesKey, refresh_snapshot
 
 log = logging.getLogger("chitieu.snapshot")
 
-_COLUMNS = (
-    "indicator, region, period, actual, expected, low, high, target, status, report_overdue, progress_ratio,"
-    " projection, projection_meets_target, reason, last_recorded_at, approximately, previous_period,"
-    " previous_status, previous_actual, previous_target, previous_approximately"
+_COLUMNS = sql.SQL(", ").join(
+    map(
+        sql.Identifier,
+        [
+            "indicator",
+            "region",
+            "period",
+            "actual",
+            "expected",
+            "low",
+            "high",
+            "target",
+            "status",
+            "report_overdue",
+            "progress_ratio",
+            "projection",
+            "projection_meets_target",
+            "reason",
+            "last_recorded_at",
+            "approximately",
+            "previous_period",
+            "previous_status",
+            "previous_actual",
+            "previous_target",
+            "previous_approximately",
+        ],
+    )
 )
 
 
@@ -55,9 +79,10 @@ def _evaluation(row: tuple[Any, ...]) -> Evaluation:
     )  # fmt: skip
 
 
-def _where(
+def _select(
     indicators: Collection[str] | None, regions: Collection[str] | None, after: SeriesKey | None
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[sql.Composed, dict[str, Any]]:
+    """The snapshot's rows of the indicators and regions given (None: all) after the key `after`, in key order."""
     conditions = ["true"]
     params: dict[str, Any] = {}
     if indicators is not None:
@@ -69,7 +94,9 @@ def _where(
     if after is not None:
         conditions.append("(indicator, region) > (%(after_indicator)s, %(after_region)s)")
         params["after_indicator"], params["after_region"] = after
-    return " AND ".join(conditions), params
+    where = sql.SQL(" AND ").join(map(sql.SQL, conditions))
+    query = sql.SQL("SELECT {} FROM indicator_status WHERE {} ORDER BY indicator, region").format(_COLUMNS, where)
+    return query, params
 
 
 def read_snapshot(
@@ -82,13 +109,12 @@ def read_snapshot(
 ) -> list[Evaluation]:
     """The snapshot's evaluations in key order (indicator, region), of the indicators and regions given (None: all),
     after the key `after`, at most `limit`."""
-    where, params = _where(indicators, regions, after)
-    query = f"SELECT {_COLUMNS} FROM indicator_status WHERE {where} ORDER BY indicator, region"
+    query, params = _select(indicators, regions, after)
     if limit is not None:
-        query += " LIMIT %(limit)s"
+        query += sql.SQL(" LIMIT %(limit)s")
         params["limit"] = limit
     with conn.cursor(binary=True) as cur:
-        cur.execute(query.encode(), params)
+        cur.execute(query, params)
         return [_evaluation(row) for row in cur.fetchall()]
 
 
@@ -101,10 +127,10 @@ def stream_snapshot(
 ) -> Iterator[Evaluation]:
     """Every evaluation of the snapshot (of the indicators and regions given) in key order, read in batches through a
     server-side cursor so that the nation's board is never held in memory at once."""
-    where, params = _where(indicators, regions, None)
+    query, params = _select(indicators, regions, None)
     with conn.transaction(), conn.cursor(name="snapshot_stream", binary=True) as cur:
         cur.itersize = batch
-        cur.execute(f"SELECT {_COLUMNS} FROM indicator_status WHERE {where} ORDER BY indicator, region", params)
+        cur.execute(query, params)
         for row in cur:
             yield _evaluation(row)
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import PoolDep
 from api.problems import Problem
-from ingest.migrate import latest_version
+from ingest.migrate import latest_version, readiness
 
 router = APIRouter(tags=["health"])
 
@@ -23,14 +23,8 @@ async def healthz() -> dict[str, str]:
 )
 def readyz(pool: PoolDep) -> dict[str, Any]:
     with pool.connection() as conn:
-        row = conn.execute(
-            "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'),"
-            " (SELECT coalesce(max(version), 0) FROM schema_migrations),"
-            " pg_is_in_recovery() OR current_setting('transaction_read_only')::bool"
-        ).fetchone()
-    assert row is not None
-    timescaledb, migration, read_only = row
-    if read_only:
+        state = readiness(conn)
+    if state.read_only:
         raise Problem(
             503,
             "Cơ sở dữ liệu chỉ đọc (database not writable)",
@@ -38,11 +32,11 @@ def readyz(pool: PoolDep) -> dict[str, Any]:
             slug="database-read-only",
             headers={"Retry-After": "5"},
         )
-    if migration != latest_version():
+    if state.migration != latest_version():
         raise Problem(
             503,
             "Cơ sở dữ liệu chưa cập nhật (migrations pending)",
-            f"database at migration {migration}, code expects {latest_version()}: run `chitieu db migrate`",
+            f"database at migration {state.migration}, code expects {latest_version()}: run `chitieu db migrate`",
             slug="not-ready",
         )
-    return {"status": "ready", "timescaledb": timescaledb, "migration": migration}
+    return {"status": "ready", "timescaledb": state.timescaledb, "migration": state.migration}

@@ -117,6 +117,9 @@ CREATE VIEW observations_current AS
     ORDER BY indicator, region, period_start, revision DESC;
 
 -- Read-only access for Grafana: a group role holding SELECT, and a login role that can only read.
+-- The statement between the two "read-only roles" lines is also run, as written here, before a restore and when the
+-- embedded cluster starts (ingest/roles.py reads it from this file).
+-- read-only roles: begin
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'chitieu_reader') THEN
@@ -128,6 +131,7 @@ BEGIN
     END IF;
 END
 $$;
+-- read-only roles: end
 GRANT USAGE ON SCHEMA public TO chitieu_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO chitieu_reader;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO chitieu_reader;
