@@ -41,7 +41,7 @@ from indicators.periods import Period
 from indicators.status import DEFAULT_GRACE_DAYS, Evaluation, Status
 from ingest.board import compute_board
 from ingest.catalogue_store import read_catalogue
-from ingest.snapshot import SnapshotInfo, read_snapshot, snapshot_info
+from ingest.snapshot import RegionCounts, SnapshotInfo, count_snapshot, read_snapshot, snapshot_info
 from ingest.tasks_store import TaskRow, list_tasks
 
 log = logging.getLogger("chitieu.metrics")
@@ -94,6 +94,7 @@ INFO_LABELS = ["indicator", "programme", "province", "group", "owner", "unit", "
 TASK_STATES = [state.value for state in TaskState]
 
 ConnectionSource = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
+CatalogueSource = Callable[[psycopg.Connection[Any]], Catalogue]  # e.g. the app's CatalogueCache.current
 
 
 @dataclass
@@ -232,8 +233,10 @@ class BoardCollector(Collector):
         today: Callable[[], date] = vietnam_today,
         grace_days: int = DEFAULT_GRACE_DAYS,
         registry: CollectorRegistry | None = None,
+        catalogue: CatalogueSource = read_catalogue,
     ) -> None:
         self._connection = connection
+        self._catalogue = catalogue
         self._today = today
         self._grace_days = grace_days
         if registry is not None:
@@ -247,16 +250,20 @@ class BoardCollector(Collector):
         families = _BoardFamilies()
         try:
             with self._connection() as conn:
-                catalogue = read_catalogue(conn)
+                catalogue = self._catalogue(conn)
                 today = self._today()
                 snapshot = snapshot_info(conn)
                 if snapshot is not None and snapshot.as_of == today:
-                    evaluations = read_snapshot(conn)
+                    # The communes' counts by SQL, only the regions reported on their own read as series.
+                    province_of = aggregated_regions(catalogue)
+                    counts = count_snapshot(conn, province_of)
+                    evaluations = read_snapshot(conn, regions=[r for r in catalogue.regions if r not in province_of])
                 else:  # no snapshot of today yet (a service just started): judged live, as /v1/status does
-                    evaluations = compute_board(conn, catalogue, today, grace_days=self._grace_days)
+                    board = compute_board(conn, catalogue, today, grace_days=self._grace_days)
+                    counts, evaluations = count_regions(catalogue, board)
                 tasks = list_tasks(conn, today)
             _add_snapshot(families, snapshot)
-            _add_indicators(families, catalogue, evaluations)
+            _add_indicators(families, catalogue, counts, evaluations)
             _add_tasks(families, catalogue, tasks)
             success = True
         except Exception:
@@ -304,24 +311,39 @@ def _province_above(catalogue: Catalogue, region: str) -> str | None:
     return None
 
 
-def _add_indicators(families: _BoardFamilies, catalogue: Catalogue, evaluations: list[Evaluation]) -> None:
-    """Per series for provinces and areas; communes and districts as counts by status per indicator and province,
-    so that the exported series stay within CARDINALITY_BUDGET (a national board has 332,100 commune series)."""
-    provinces = {region: _province_above(catalogue, region) for region in {e.region for e in evaluations}}
-    counts: dict[tuple[str, str, str], int] = defaultdict(int)
-    overdue: dict[tuple[str, str], int] = defaultdict(int)
+def aggregated_regions(catalogue: Catalogue) -> dict[str, str]:
+    """Every commune and district of the catalogue -> the province it lies in (those exported as counts)."""
+    return {code: province for code in catalogue.regions if (province := _province_above(catalogue, code)) is not None}
+
+
+def count_regions(catalogue: Catalogue, board: list[Evaluation]) -> tuple[list[RegionCounts], list[Evaluation]]:
+    """A board judged live split as the snapshot's readers split it: the communes' and districts' series counted by
+    indicator, province and status (as count_snapshot does in SQL), and the other series."""
+    provinces = {region: _province_above(catalogue, region) for region in {e.region for e in board}}
+    counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     own = []
-    for evaluation in evaluations:
+    for evaluation in board:
         province = provinces[evaluation.region]
         if province is None:
             own.append(evaluation)
         else:
-            counts[(evaluation.indicator, province, evaluation.status.value)] += 1
-            overdue[(evaluation.indicator, province)] += evaluation.report_overdue
-    for (indicator, province, status), count in sorted(counts.items()):
-        families.region_status.add_metric([indicator, province, status], float(count))
-    for (indicator, province), count in sorted(overdue.items()):
-        families.region_overdue.add_metric([indicator, province], float(count))
+            tally = counts[(evaluation.indicator, province, evaluation.status.value)]
+            tally[0] += 1
+            tally[1] += evaluation.report_overdue
+    return [RegionCounts(*key, series, overdue) for key, (series, overdue) in sorted(counts.items())], own
+
+
+def _add_indicators(
+    families: _BoardFamilies, catalogue: Catalogue, counts: list[RegionCounts], own: list[Evaluation]
+) -> None:
+    """Per series for provinces and areas; communes and districts as counts by status per indicator and province,
+    so that the exported series stay within CARDINALITY_BUDGET (a national board has 332,100 commune series)."""
+    overdue: dict[tuple[str, str], int] = defaultdict(int)
+    for count in counts:
+        families.region_status.add_metric([count.indicator, count.province, count.status], float(count.series))
+        overdue[(count.indicator, count.province)] += count.overdue
+    for (indicator, province), number in sorted(overdue.items()):
+        families.region_overdue.add_metric([indicator, province], float(number))
     per_series = 7 + len(Status)
     room = CARDINALITY_BUDGET - len(catalogue.indicators) - len(counts) - len(overdue)
     kept = own[: max(0, room // per_series)]
@@ -406,9 +428,10 @@ def scrape_registry(
     *,
     today: Callable[[], date] = vietnam_today,
     grace_days: int = DEFAULT_GRACE_DAYS,
+    catalogue: CatalogueSource = read_catalogue,
 ) -> CollectorRegistry:
     """The registry for one scrape: the service metrics (of every worker in multiprocess mode) and the board."""
     registry = CollectorRegistry()
     add_service_metrics(registry)
-    BoardCollector(connection, today=today, grace_days=grace_days, registry=registry)
+    BoardCollector(connection, today=today, grace_days=grace_days, registry=registry, catalogue=catalogue)
     return registry

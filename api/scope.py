@@ -62,6 +62,10 @@ class ReadScope:
         """A programme's tasks are the province's: within reach with the programme and its province."""
         return self.covers(programme, self.catalogue.programmes[programme].province)
 
+    def reaches_programme_of(self, indicator: str) -> bool:
+        """Whether the key reaches the programme of the indicator (its regions aside)."""
+        return self.programme_ok(self.catalogue.indicators[indicator].programme)
+
     def visible(self, board: list[Evaluation]) -> list[Evaluation]:
         """The evaluations of a board within reach."""
         if self.unlimited:

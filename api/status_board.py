@@ -10,15 +10,17 @@ import base64
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 import psycopg
 from fastapi import Response
 
 from indicators.catalogue import Catalogue
-from indicators.status import Evaluation
+from indicators.status import Evaluation, Status
+from ingest.snapshot import copy_snapshot_csv
 
 NDJSON_MEDIA_TYPE = "application/x-ndjson"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -82,18 +84,50 @@ def csv_lines(items: Iterable[dict[str, Any]], flush_every: int = 500) -> Iterat
     yield buffer.getvalue().encode()
 
 
-def streamed(
-    connection: Callable[[], Any],
-    read: Callable[[psycopg.Connection[Any]], Iterator[Evaluation]],
-    visible: Callable[[Evaluation], bool],
-    out: Callable[[Evaluation], dict[str, Any]],
-) -> Iterator[dict[str, Any]]:
-    """The evaluations `read` yields, within reach, as output objects, holding a pooled connection while it runs."""
-    with connection() as conn:
-        for evaluation in read(conn):
-            if visible(evaluation):
-                yield out(evaluation)
-
-
 def json_response(body: dict[str, Any]) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, default=_plain).encode(), media_type="application/json")
+    return Response(orjson.dumps(body, default=_plain), media_type="application/json")
+
+
+_STATUS_VI = {status.value: status.label_vi for status in Status}
+
+
+def snapshot_item(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A snapshot row (ingest.snapshot.SNAPSHOT_COLUMNS) as the board's item, the same object as evaluation_out of its
+    Evaluation, built straight from the row: the nation's 332,100 items in seconds, not tens of them."""
+    (indicator, region, period, actual, expected, low, high, target, status, overdue, ratio, projection, meets,
+     reason, recorded_at, approximately, p_period, p_status, p_actual, p_target, p_approximately) = row  # fmt: skip
+    previous = None
+    if p_period is not None and p_status is not None:
+        previous = {
+            "period": p_period, "status": p_status, "status_vi": _STATUS_VI[p_status], "actual": p_actual,
+            "target": p_target, "approximately": p_approximately,
+        }  # fmt: skip
+    return {
+        "indicator": indicator, "region": region, "period": period, "actual": actual, "expected": expected,
+        "low": low, "high": high, "target": target, "status": status, "status_vi": _STATUS_VI[status],
+        "report_overdue": overdue, "progress_ratio": ratio, "projection": projection,
+        "projection_meets_target": meets, "reason": reason, "last_recorded_at": recorded_at,
+        "approximately": approximately, "previous": previous,
+    }  # fmt: skip
+
+
+def ndjson_rows(batches: Iterable[list[tuple[Any, ...]]]) -> Iterator[bytes]:
+    """Snapshot rows as NDJSON, one chunk per batch (orjson encodes the items; no per-row Python beyond the dict)."""
+    for rows in batches:
+        yield b"".join(orjson.dumps(snapshot_item(row)) + b"\n" for row in rows)
+
+
+def streamed_csv(
+    connection: Callable[[], Any], indicators: Collection[str] | None, regions: Collection[str] | None
+) -> Iterator[bytes]:
+    """The snapshot as CSV (CSV_COLUMNS), written by PostgreSQL, holding a pooled connection while it runs."""
+    with connection() as conn:
+        yield from copy_snapshot_csv(conn, CSV_COLUMNS, _STATUS_VI, indicators=indicators, regions=regions)
+
+
+def streamed_rows(
+    connection: Callable[[], Any], read: Callable[[psycopg.Connection[Any]], Iterator[list[tuple[Any, ...]]]]
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The row batches `read` yields, holding a pooled connection while it runs."""
+    with connection() as conn:
+        yield from read(conn)

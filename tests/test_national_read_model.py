@@ -11,15 +11,15 @@ from typing import Any
 import httpx
 import psycopg
 
-from api.metrics import CARDINALITY_BUDGET, _add_indicators, _BoardFamilies
+from api.metrics import CARDINALITY_BUDGET, _add_indicators, _BoardFamilies, aggregated_regions, count_regions
 from bench.national import PROGRAMME, national_catalogue
 from indicators.catalogue import Catalogue
 from indicators.clock import period_bounds, vietnam_today
 from indicators.periods import Frequency, Period
 from indicators.status import Evaluation, Status
-from ingest.board import compute_board, refresh_snapshot
+from ingest.board import board_items, compute_board, read_series, refresh_snapshot, series_items
 from ingest.catalogue_store import load_catalogue_into, read_catalogue
-from ingest.snapshot import read_snapshot
+from ingest.snapshot import count_snapshot, read_snapshot
 from tests.conftest import REPO
 from tests.ingest_helpers import make_key, post_json
 
@@ -62,6 +62,23 @@ def test_the_snapshot_equals_the_live_engine_for_the_same_day(conn: psycopg.Conn
         assert got == Evaluation(**{**_fields(expected), "period_target": None}), key
     assert len({e.status for e in live.values()}) >= 2  # the sample covers more than one status
 
+    # A push's refresh finds its series without walking the board: the same items as the board's, filtered.
+    series = read_series(conn, as_of)
+    keys = set(random.Random(7).sample(sorted(live), 30)) | {(f"{PROGRAMME}.i001", "nowhere")}
+    walked = [item for item in board_items(catalogue, series) if (item[0].code, item[1]) in keys]
+    assert sorted(series_items(catalogue, series, keys), key=lambda i: (i[0].code, i[1])) == sorted(
+        walked, key=lambda i: (i[0].code, i[1])
+    )
+    assert len(walked) == 30
+
+    # /metrics counts the communes by SQL over the snapshot: the same counts as counting the live board in Python.
+    by_sql = count_snapshot(conn, aggregated_regions(catalogue))
+    assert by_sql == count_regions(catalogue, list(live.values()))[0]
+    assert sum(c.series for c in by_sql) == len(live) - sum(1 for e in live.values() if e.region not in {
+        r for r, region in catalogue.regions.items() if region.parent is not None and region.level.value == "commune"
+    })  # fmt: skip
+    assert any(c.overdue for c in by_sql) and len({c.status for c in by_sql}) >= 2
+
 
 def _fields(evaluation: Evaluation) -> dict[str, Any]:
     return {name: getattr(evaluation, name) for name in Evaluation.__dataclass_fields__}
@@ -93,9 +110,15 @@ def test_status_pages_streams_and_reads_today_from_the_snapshot(
     streamed = client.get("/v1/status", headers={"Accept": "application/x-ndjson"})
     assert streamed.headers["content-type"].startswith("application/x-ndjson")
     lines = [json.loads(line) for line in streamed.text.splitlines()]
-    assert len(lines) == len(client.get("/v1/status").json()["items"]) >= 48
+    # The stream is encoded straight from the snapshot's rows: the same items as the JSON pages, which build them
+    # from Evaluations.
+    assert lines == client.get("/v1/status").json()["items"] and len(lines) >= 48
     rows = list(csv.DictReader(io.StringIO(client.get("/v1/status", params={"format": "csv"}).text)))
     assert [(r["indicator"], r["region"]) for r in rows] == [(i["indicator"], i["region"]) for i in lines]
+    for row, item in zip(rows, lines, strict=True):  # written by PostgreSQL: the same values as text
+        assert (row["status"], row["status_vi"]) == (item["status"], item["status_vi"])
+        assert row["report_overdue"] == str(item["report_overdue"]).lower()
+        assert (float(row["target"]) if row["target"] else None) == item["target"]
 
     # A push is visible at once (its series rewritten before it answers); a past day is judged live.
     code, commune = f"{PROGRAMME}.i001", communes[0]
@@ -137,7 +160,7 @@ def test_metrics_stay_within_the_cardinality_budget_whatever_the_catalogue(conn:
     ]
     assert len(evaluations) == 332_100
     families = _BoardFamilies()
-    _add_indicators(families, national, evaluations)
+    _add_indicators(families, national, *count_regions(national, evaluations))
     exported = sum(len(family.samples) for family in families)
     assert exported <= CARDINALITY_BUDGET
     counts = {
@@ -153,7 +176,7 @@ def test_metrics_stay_within_the_cardinality_budget_whatever_the_catalogue(conn:
         _evaluation(f"{PROGRAMME}.i{n % 100 + 1:03d}", f"p{n % 34 + 1:02d}", Status.on_track) for n in range(10_000)
     ]
     families = _BoardFamilies()
-    _add_indicators(families, national, many)
+    _add_indicators(families, national, *count_regions(national, many))
     assert sum(len(family.samples) for family in families) <= CARDINALITY_BUDGET
     assert families.over_budget.samples[0].value > 0
 

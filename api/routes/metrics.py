@@ -18,6 +18,9 @@ router = APIRouter(tags=["metrics"])
 )
 def metrics(request: Request, pool: PoolDep, settings: SettingsDep, _: ReaderDep) -> Response:
     """With CHITIEU_READS=keyed, Prometheus sends a key: `authorization: {credentials_file: ...}` in its scrape config."""
-    registry = scrape_registry(pool.connection, grace_days=settings.report_grace_days)
+    # The app's cached catalogue: a national catalogue (332,100 series) takes seconds to read and validate.
+    registry = scrape_registry(
+        pool.connection, grace_days=settings.report_grace_days, catalogue=request.app.state.catalogues.current
+    )
     encode, content_type = choose_encoder(request.headers.get("accept", ""))
     return Response(encode(registry), media_type=content_type)

@@ -21,8 +21,10 @@ from api.status_board import (
     encode_cursor,
     json_response,
     ndjson_lines,
+    ndjson_rows,
     regions_within,
-    streamed,
+    streamed_csv,
+    streamed_rows,
 )
 from api.xlsx_export import XLSX_MEDIA_TYPE, series_workbook, status_workbook
 from indicators.clock import vietnam_today
@@ -31,7 +33,7 @@ from indicators.task_reports import report_problems
 from indicators.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from ingest.board import compute_board
 from ingest.series import indicator_series
-from ingest.snapshot import read_snapshot, snapshot_info, stream_snapshot
+from ingest.snapshot import read_snapshot, snapshot_info, stream_snapshot_rows
 from ingest.tasks_store import add_report, task_reports
 
 router = APIRouter(prefix="/v1", tags=["status"])
@@ -185,14 +187,21 @@ def get_status(
             )
     if format in ("ndjson", "csv"):
         if from_snapshot:
-            items = streamed(
-                pool.connection,
-                lambda c: stream_snapshot(c, indicators=indicators, regions=regions),
-                lambda e: bool(scope.visible([e])),
-                evaluation_out,
+            if not scope.unlimited:  # the key's reach as the query's filter, not a test of every row
+                indicators = [
+                    c
+                    for c in (catalogue.indicators if indicators is None else indicators)
+                    if scope.reaches_programme_of(c)
+                ]
+                regions = [r for r in (catalogue.regions if regions is None else regions) if scope.region_ok(r)]
+            if format == "csv":
+                chunks = streamed_csv(pool.connection, indicators, regions)
+                return StreamingResponse(chunks, media_type=CSV_MEDIA_TYPE)
+            batches = streamed_rows(
+                pool.connection, lambda c: stream_snapshot_rows(c, indicators=indicators, regions=regions)
             )
-        else:
-            items = (evaluation_out(e) for e in scope.visible(board))
+            return StreamingResponse(ndjson_rows(batches), media_type=NDJSON_MEDIA_TYPE)
+        items = (evaluation_out(e) for e in scope.visible(board))
         if format == "csv":
             return StreamingResponse(csv_lines(items), media_type=CSV_MEDIA_TYPE)
         return StreamingResponse(ndjson_lines(items), media_type=NDJSON_MEDIA_TYPE)
