@@ -103,10 +103,12 @@ def list_alert_events(
     limit: int = 100,
     within_programmes: list[str] | None = None,
     within_regions: list[str] | None = None,
+    before: tuple[datetime, int] | None = None,
 ) -> list[AlertEvent]:
     """Events newest first. latest=True: only each alert's latest event per receiver (with status="firing": what is
     firing now). Filters apply after that choice, so a resolved alert is never reported as firing.
-    within_programmes / within_regions: only events of those programmes and regions (a task's: its province)."""
+    within_programmes / within_regions: only events of those programmes and regions (a task's: its province).
+    before: only events after (in this order) the event received at that instant with that id: the next page."""
     source = sql.SQL("alert_events")
     if latest:
         source = sql.SQL(
@@ -134,6 +136,8 @@ def list_alert_events(
         conditions.append(sql.SQL("programme = ANY(%(within_programmes)s)"))
     if within_regions is not None:
         conditions.append(sql.SQL("coalesce(region, province) = ANY(%(within_regions)s)"))
+    if before is not None:
+        conditions.append(sql.SQL("(received_at, id) < (%(before_at)s, %(before_id)s)"))
     where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
     with conn.cursor(row_factory=class_row(AlertEvent)) as cur:
         cur.execute(
@@ -148,6 +152,8 @@ def list_alert_events(
                 "limit": limit,
                 "within_programmes": within_programmes,
                 "within_regions": within_regions,
+                "before_at": before[0] if before else None,
+                "before_id": before[1] if before else None,
             },
         )
         return cur.fetchall()

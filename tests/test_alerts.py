@@ -131,7 +131,13 @@ def test_filters_and_receivers(client: httpx.Client) -> None:
         "quang_ngai"
     ]
     assert len(client.get("/v1/alerts", params={"alertname": "NhiemVuQuaHan"}).json()["items"]) == 1
-    assert len(client.get("/v1/alerts", params={"limit": 1}).json()["items"]) == 1
+    first = client.get("/v1/alerts", params={"limit": 1}).json()
+    assert len(first["items"]) == 1 and first["next"] is not None
+    rest = client.get("/v1/alerts", params={"limit": 1, "cursor": first["next"]}).json()
+    assert [e["id"] for e in first["items"] + rest["items"]] == [
+        e["id"] for e in client.get("/v1/alerts").json()["items"]
+    ]
+    assert client.get("/v1/alerts", params={"cursor": "bm90LW91cnM"}).status_code == 400
     assert client.get("/v1/alerts", params={"since": "2099-01-01T00:00:00Z"}).json()["items"] == []
     assert len(client.get("/v1/alerts", params={"since": "2000-01-01T00:00:00Z"}).json()["items"]) == 2
 

@@ -351,7 +351,7 @@ def test_attributes_are_loaded_and_served_by_the_api(
     ).fetchone()
     assert row == (13.8, "kilometres", False)
 
-    tasks = {t["code"]: t for t in client.get("/v1/tasks", params={"programme": PROGRAMME}).json()}
+    tasks = {t["code"]: t for t in client.get("/v1/tasks", params={"programme": PROGRAMME}).json()["items"]}
     transport = tasks[f"{PROGRAMME}.dm.ii.6.giao_thong_dong_tay"]["attributes"]
     assert [a["text_vi"] for a in transport] == ["2 tuyến", "13,8 km", "4 làn xe", "8 km", "4 làn xe", "34 km"]
     assert transport[1]["value"] == 13.8 and transport[1]["unit"] == "kilometres" and transport[1]["unit_vi"] == "km"

@@ -18,7 +18,7 @@ from tests.ingest_helpers import make_key, post_json
 
 
 def test_indicators_carry_targets_and_paths(client: httpx.Client) -> None:
-    items = client.get("/v1/indicators", params={"programme": "dthap-2023"}).json()
+    items = client.get("/v1/indicators", params={"programme": "dthap-2023"}).json()["items"]
     budget = next(i for i in items if i["code"] == "dthap-2023.budget_revenue")
     assert budget["number"] == "3"
     assert budget["unit"] == "billion_vnd" and budget["unit_vi"] == "tỷ đồng"
@@ -26,15 +26,15 @@ def test_indicators_carry_targets_and_paths(client: httpx.Client) -> None:
     assert budget["targets"][0]["value"] == 7555 and budget["targets"][0]["kind"] == "at_least"
     assert "7.555" in budget["targets"][0]["quote"]
     assert {i["programme"] for i in items} == {"dthap-2023"}
-    economy = client.get("/v1/indicators", params={"programme": "dthap-2023", "group": "economy"}).json()
+    economy = client.get("/v1/indicators", params={"programme": "dthap-2023", "group": "economy"}).json()["items"]
     assert 0 < len(economy) < len(items)
 
 
 def test_programmes_regions_and_one_indicator(client: httpx.Client) -> None:
-    programmes = {p["id"]: p for p in client.get("/v1/programmes").json()}
+    programmes = {p["id"]: p for p in client.get("/v1/programmes").json()["items"]}
     assert set(programmes) == {"qtri-dh1", "qtri-kh184", "qngai-2024", "dthap-2023", "htinh-nq26"}
     assert programmes["qngai-2024"]["source"] == "002"
-    regions = {r["code"] for r in client.get("/v1/regions").json()}
+    regions = {r["code"] for r in client.get("/v1/regions").json()["items"]}
     assert {"quang_tri", "quang_ngai", "dong_thap", "ha_tinh"} <= regions
     assert client.get("/v1/indicators/dthap-2023.grdp_growth").json()["measure"] == "growth_rate"
     missing = client.get("/v1/indicators/none")
@@ -42,13 +42,13 @@ def test_programmes_regions_and_one_indicator(client: httpx.Client) -> None:
 
 
 def test_tasks_filter_by_programme_lead_and_due(client: httpx.Client) -> None:
-    tasks = client.get("/v1/tasks", params={"programme": "qtri-kh184", "as_of": "2025-06-01"}).json()
+    tasks = client.get("/v1/tasks", params={"programme": "qtri-kh184", "as_of": "2025-06-01"}).json()["items"]
     assert tasks and {t["programme"] for t in tasks} == {"qtri-kh184"}
-    early = client.get("/v1/tasks", params={"programme": "qtri-kh184", "due_before": "2025-04-01"}).json()
+    early = client.get("/v1/tasks", params={"programme": "qtri-kh184", "due_before": "2025-04-01"}).json()["items"]
     assert early and all(t["due"] < "2025-04-01" for t in early)
     assert all(t["overdue"] for t in early if t["state"] is None)
     lead = tasks[0]["lead"][0]
-    assert all(lead in t["lead"] for t in client.get("/v1/tasks", params={"lead": lead}).json())
+    assert all(lead in t["lead"] for t in client.get("/v1/tasks", params={"lead": lead}).json()["items"])
 
 
 def test_status_board_judges_the_worked_examples(client: httpx.Client, db_url: str) -> None:
@@ -82,7 +82,7 @@ def test_series_shows_revisions_and_the_path(client: httpx.Client, db_url: str) 
 
 
 def test_task_reports_are_scoped_and_listed(client: httpx.Client, db_url: str) -> None:
-    code = client.get("/v1/tasks", params={"programme": "qtri-kh184"}).json()[0]["code"]
+    code = client.get("/v1/tasks", params={"programme": "qtri-kh184"}).json()["items"][0]["code"]
     report = {"reported_on": "2025-03-01", "state": "in_progress", "percent_done": 40, "note": "đang triển khai"}
     outsider = make_key(db_url, regions=["dong_thap"], programmes=["dthap-2023"])
     denied = client.post(f"/v1/tasks/{code}/reports", json=report, headers={"Authorization": f"Bearer {outsider}"})
@@ -91,7 +91,7 @@ def test_task_reports_are_scoped_and_listed(client: httpx.Client, db_url: str) -
     created = client.post(f"/v1/tasks/{code}/reports", json=report, headers={"Authorization": f"Bearer {token}"})
     assert created.status_code == 201, created.text
     assert client.get(f"/v1/tasks/{code}/reports").json()[0]["percent_done"] == 40
-    listed = {t["code"]: t for t in client.get("/v1/tasks", params={"as_of": "2025-03-02"}).json()}
+    listed = {t["code"]: t for t in client.get("/v1/tasks", params={"as_of": "2025-03-02"}).json()["items"]}
     assert listed[code]["state"] == "in_progress"
     bad = client.post(
         f"/v1/tasks/{code}/reports", json={**report, "percent_done": 140}, headers={"Authorization": f"Bearer {token}"}

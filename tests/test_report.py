@@ -172,7 +172,7 @@ def test_rows_match_the_status_board(pushed: httpx.Client) -> None:
     """What the report says of each indicator is what /v1/status says for the same as_of: the assessment, the period
     and, for indicators judged on the reported value, the figure."""
     board = pushed.get("/v1/status", params={"programme": PROGRAMME, "as_of": AS_OF}).json()["items"]
-    indicators = {i["code"]: i for i in pushed.get("/v1/indicators", params={"programme": PROGRAMME}).json()}
+    indicators = {i["code"]: i for i in pushed.get("/v1/indicators", params={"programme": PROGRAMME}).json()["items"]}
     workbook = openpyxl.load_workbook(io.BytesIO(fetch(pushed, "xlsx").content))
     labels = {
         "achieved": {"Đạt", "Vượt"},

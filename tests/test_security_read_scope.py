@@ -69,9 +69,9 @@ def test_a_dong_thap_key_cannot_read_quang_ngai_series_status_alerts_indicators_
     assert [(a["province"], a["programme"]) for a in alerts] == [("dong_thap", "dthap-2023")]
     board = keyed.get("/v1/status", params={"as_of": "2024-01-31"}, headers=dong_thap).json()["items"]
     assert board and {item["indicator"].split(".")[0] for item in board} == {"dthap-2023"}
-    indicators = keyed.get("/v1/indicators", headers=dong_thap).json()
+    indicators = keyed.get("/v1/indicators", headers=dong_thap).json()["items"]
     assert indicators and {i["programme"] for i in indicators} == {"dthap-2023"}
-    tasks = keyed.get("/v1/tasks", headers=dong_thap).json()
+    tasks = keyed.get("/v1/tasks", headers=dong_thap).json()["items"]
     assert all(task["programme"] == "dthap-2023" for task in tasks)
 
     series = keyed.get("/v1/indicators/dthap-2023.grdp_growth/series", headers=dong_thap)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.deps import IsoDateTime, PoolDep, SettingsDep
+from api.paging import Cursor, Page, decode_cursor, encode_cursor, invalid_cursor
 from api.problems import Problem, problem_doc
 from api.scope import ReadScopeDep
 from ingest.alerts_store import AlertEvent, NotifiedAlert, list_alert_events, record_notification
@@ -73,10 +74,6 @@ class WebhookReceipt(BaseModel):
     stored: int = Field(description="Alerts not seen before (a repeated notification stores nothing).")
 
 
-class AlertEventsOut(BaseModel):
-    items: list[AlertEvent]
-
-
 @router.post(
     "/webhook",
     summary="Nhận thông báo từ Alertmanager (Alertmanager webhook receiver)",
@@ -118,7 +115,7 @@ def webhook(
 @router.get(
     "",
     summary="Lịch sử cảnh báo (alert history: what fired and resolved, and who it was routed to)",
-    response_model=AlertEventsOut,
+    response_model=Page[AlertEvent],
 )
 def get_alerts(
     pool: PoolDep,
@@ -136,10 +133,21 @@ def get_alerts(
     latest: Annotated[
         bool, Query(description="Only each alert's latest event; with status=firing: what is firing now.")
     ] = False,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> AlertEventsOut:
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many events; `next` is the cursor")] = 100,
+    cursor: Cursor = None,
+) -> Page[AlertEvent]:
+    """Newest first, paged with `limit` and `cursor` (`{"items": [...], "next": ...}`)."""
     scope.require(programme, region)
     scope.require(None, province)
+    before = None
+    if cursor is not None:
+        key = decode_cursor(cursor, 2)
+        if key is None or not key[1].isdigit():
+            raise invalid_cursor()
+        try:
+            before = (datetime.fromisoformat(key[0]), int(key[1]))
+        except ValueError:
+            raise invalid_cursor() from None
     with pool.connection() as conn:
         events = list_alert_events(
             conn,
@@ -154,11 +162,15 @@ def get_alerts(
             receiver=receiver,
             since=since,
             latest=latest,
-            limit=limit,
+            limit=limit + 1,
             within_programmes=scope.programmes(),
             within_regions=scope.regions(),
+            before=before,
         )
-    return AlertEventsOut(items=events)
+    last = events[limit - 1] if len(events) > limit else None
+    return Page[AlertEvent](
+        items=events[:limit], next=encode_cursor([last.received_at.isoformat(), str(last.id)]) if last else None
+    )
 
 
 @router.get(

@@ -1,16 +1,22 @@
-"""The catalogue as loaded: programmes, regions, indicators with their targets and paths, tasks."""
+"""The catalogue as loaded: programmes, regions, indicators with their targets and paths, tasks.
 
+Every list is a page (`{"items": [...], "next": ...}`, `limit` and `cursor`, see api/paging.py), in catalogue order.
+"""
+
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
 from api.auth import ReaderDep
 from api.deps import CatalogueDep, IsoDate, PoolDep
+from api.paging import Cursor, Limit, Page, page
 from api.problems import Problem
 from api.scope import ReadScopeDep
 from indicators.catalogue import Catalogue
 from indicators.clock import vietnam_today
-from indicators.model import Group, Indicator
+from indicators.model import Baseline, Group, Indicator, Milestone, Programme, Region
 from indicators.numbers import format_vi
 from indicators.units import UNITS
 from ingest.tasks_store import list_tasks
@@ -18,52 +24,132 @@ from ingest.tasks_store import list_tasks
 router = APIRouter(prefix="/v1", tags=["catalogue"])
 
 
-def indicator_out(catalogue: Catalogue, indicator: Indicator) -> dict[str, Any]:
-    unit = UNITS[indicator.unit]
-    return {
-        "code": indicator.code,
-        "programme": indicator.programme,
-        "number": indicator.number,
-        "name_vi": indicator.name_vi,
-        "name_en": indicator.name_en,
-        "group": indicator.group.value,
-        "unit": indicator.unit,
-        "unit_vi": unit.symbol_vi,
-        "direction": indicator.direction.value,
-        "measure": indicator.measure.value,
-        "frequency": indicator.frequency.value,
-        "owner": indicator.owner,
-        "regions": catalogue.regions_of(indicator),
-        "parent": indicator.parent,
-        "baseline": indicator.baseline.model_dump(mode="json") if indicator.baseline else None,
-        "targets": [
-            {
-                "period": str(t.period),
-                "kind": t.kind.value,
-                "value": t.value,
-                "low": t.low,
-                "high": t.high,
-                "strict": t.strict,
-                "basis": t.basis.value,
-                "quote": t.quote,
-                "reason": t.reason,
-            }
+class TargetOut(BaseModel):
+    period: str
+    kind: str
+    value: float | None
+    low: float | None
+    high: float | None
+    strict: bool
+    basis: str
+    quote: str | None
+    reason: str | None
+
+
+class PathOut(BaseModel):
+    kind: str
+    milestones: list[Milestone] = []
+    seasonal_profile: list[float] | None = None
+
+
+class IndicatorOut(BaseModel):
+    code: str
+    programme: str
+    number: str | None
+    name_vi: str
+    name_en: str
+    group: str
+    unit: str
+    unit_vi: str
+    direction: str
+    measure: str
+    frequency: str
+    owner: str | None
+    regions: list[str]
+    parent: str | None
+    baseline: Baseline | None
+    targets: list[TargetOut]
+    path: PathOut
+    tolerance: float | None
+
+
+class ProgrammeOut(Programme):
+    source: str
+    indicators: int
+
+
+class AttributeOut(BaseModel):
+    """A task's physical specification with its unit and a Vietnamese reading: "khoảng 2.000 MW"."""
+
+    name_vi: str
+    name_en: str | None
+    value: float
+    unit: str
+    approximate: bool
+    quote: str | None
+    note: str | None
+    unit_vi: str
+    text_vi: str
+
+
+class TaskOut(BaseModel):
+    code: str
+    programme: str
+    section: str
+    title_vi: str
+    lead: list[str]
+    cooperating: list[str]
+    cooperating_text: str | None
+    time_frame: str
+    due: date | None
+    review_every: str | None
+    until_event: str | None
+    kind: str
+    supervisor_text: str | None
+    state: str | None
+    percent_done: float | None
+    reported_on: date | None
+    overdue: bool
+    attributes: list[AttributeOut]
+
+
+def indicator_out(catalogue: Catalogue, indicator: Indicator) -> IndicatorOut:
+    return IndicatorOut(
+        code=indicator.code,
+        programme=indicator.programme,
+        number=indicator.number,
+        name_vi=indicator.name_vi,
+        name_en=indicator.name_en,
+        group=indicator.group.value,
+        unit=indicator.unit,
+        unit_vi=UNITS[indicator.unit].symbol_vi,
+        direction=indicator.direction.value,
+        measure=indicator.measure.value,
+        frequency=indicator.frequency.value,
+        owner=indicator.owner,
+        regions=catalogue.regions_of(indicator),
+        parent=indicator.parent,
+        baseline=indicator.baseline,
+        targets=[
+            TargetOut(
+                period=str(t.period),
+                kind=t.kind.value,
+                value=t.value,
+                low=t.low,
+                high=t.high,
+                strict=t.strict,
+                basis=t.basis.value,
+                quote=t.quote,
+                reason=t.reason,
+            )
             for t in indicator.targets
         ],
-        "path": {
-            "kind": indicator.path_kind.value,
-            **(indicator.path.model_dump(mode="json") if indicator.path else {}),
-        },
-        "tolerance": indicator.tolerance,
-    }
+        path=PathOut.model_validate(
+            {"kind": indicator.path_kind.value, **(indicator.path.model_dump(mode="json") if indicator.path else {})}
+        ),
+        tolerance=indicator.tolerance,
+    )
 
 
 @router.get("/programmes", summary="Chương trình, nghị quyết (programmes)")
-def get_programmes(catalogue: CatalogueDep, _: ReaderDep) -> list[dict[str, Any]]:
-    return [
-        {**p.model_dump(mode="json"), "source": catalogue.sources[p.id], "indicators": _count(catalogue, p.id)}
+def get_programmes(
+    catalogue: CatalogueDep, _: ReaderDep, limit: Limit = None, cursor: Cursor = None
+) -> Page[ProgrammeOut]:
+    programmes = [
+        ProgrammeOut(**dict(p), source=catalogue.sources[p.id], indicators=_count(catalogue, p.id))
         for p in catalogue.programmes.values()
     ]
+    return page(programmes, lambda p: p.id, limit, cursor)
 
 
 def _count(catalogue: Catalogue, programme: str) -> int:
@@ -71,8 +157,8 @@ def _count(catalogue: Catalogue, programme: str) -> int:
 
 
 @router.get("/regions", summary="Địa bàn (regions)")
-def get_regions(catalogue: CatalogueDep, _: ReaderDep) -> list[dict[str, Any]]:
-    return [r.model_dump(mode="json") for r in catalogue.regions.values()]
+def get_regions(catalogue: CatalogueDep, _: ReaderDep, limit: Limit = None, cursor: Cursor = None) -> Page[Region]:
+    return page(list(catalogue.regions.values()), lambda r: r.code, limit, cursor)
 
 
 @router.get("/indicators", summary="Chỉ tiêu (indicators), with targets and paths")
@@ -82,9 +168,11 @@ def get_indicators(
     programme: str | None = None,
     group: Group | None = None,
     region: str | None = None,
-) -> list[dict[str, Any]]:
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Page[IndicatorOut]:
     scope.require(programme, region)
-    return [
+    indicators = [
         indicator_out(catalogue, i)
         for i in catalogue.indicators.values()
         if scope.reaches(i)
@@ -92,6 +180,7 @@ def get_indicators(
         and (group is None or i.group is group)
         and (region is None or region in catalogue.regions_of(i))
     ]
+    return page(indicators, lambda i: i.code, limit, cursor)
 
 
 def find_indicator(catalogue: Catalogue, code: str) -> Indicator:
@@ -102,7 +191,7 @@ def find_indicator(catalogue: Catalogue, code: str) -> Indicator:
 
 
 @router.get("/indicators/{code}", summary="Một chỉ tiêu (one indicator)")
-def get_indicator(code: str, catalogue: CatalogueDep, scope: ReadScopeDep) -> dict[str, Any]:
+def get_indicator(code: str, catalogue: CatalogueDep, scope: ReadScopeDep) -> IndicatorOut:
     indicator = find_indicator(catalogue, code)
     scope.require_indicator(indicator)
     return indicator_out(catalogue, indicator)
@@ -116,16 +205,23 @@ def get_tasks(
     lead: Annotated[str | None, Query(description="Lead agency code")] = None,
     due_before: IsoDate | None = None,
     as_of: IsoDate | None = None,
-) -> list[dict[str, Any]]:
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Page[TaskOut]:
     scope.require(programme, None)
     with pool.connection() as conn:
         tasks = list_tasks(conn, as_of or vietnam_today(), programme=programme, lead=lead, due_before=due_before)
-    tasks = [task for task in tasks if scope.reaches_tasks_of(task.programme)]
-    return [{**task.__dict__, "attributes": [attribute_out(a) for a in task.attributes]} for task in tasks]
+    out = [
+        TaskOut(**{**task.__dict__, "attributes": [attribute_out(a) for a in task.attributes]})
+        for task in tasks
+        if scope.reaches_tasks_of(task.programme)
+    ]
+    return page(out, lambda t: t.code, limit, cursor)
 
 
-def attribute_out(attribute: dict[str, Any]) -> dict[str, Any]:
-    """A task's physical specification with its unit and a Vietnamese reading: "khoảng 2.000 MW"."""
+def attribute_out(attribute: dict[str, Any]) -> AttributeOut:
     unit = UNITS[attribute["unit"]]
     text = f"{format_vi(attribute['value'])} {unit.symbol_vi}"
-    return {**attribute, "unit_vi": unit.symbol_vi, "text_vi": f"khoảng {text}" if attribute["approximate"] else text}
+    return AttributeOut(
+        **attribute, unit_vi=unit.symbol_vi, text_vi=f"khoảng {text}" if attribute["approximate"] else text
+    )
