@@ -1,25 +1,22 @@
 """Reading a batch of observations from JSON or CSV into numbered rows, without a second copy of the body."""
 
+import codecs
 import csv
 import io
 import itertools
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
-from indicators.errors import InvalidInput
+from ingest.json_stream import InputError as InputError
+from ingest.json_stream import JsonStream
 
 CSV_COLUMNS = ("indicator", "region", "period", "value", "status", "note")
 REQUIRED_COLUMNS = ("indicator", "region", "period", "value")
 
 Row = tuple[int, Mapping[str, object]]
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as the csv module reads them
-
-
-class InputError(InvalidInput):
-    """The body as a whole cannot be read (not JSON, wrong shape, missing CSV columns)."""
 
 
 @dataclass
@@ -36,46 +33,24 @@ class JsonBatch:
             yield number, item if isinstance(item, dict) else {"__not_an_object__": item}
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An object naming a key twice is refused: parsers disagree on which value counts ({"value": 1, "value": 1000})."""
-    document = dict(pairs)
-    if len(document) != len(pairs):
-        repeated = sorted({key for key, _ in pairs if sum(1 for other, _ in pairs if other == key) > 1})
-        raise _DuplicateKey(", ".join(repr(key[:40]) for key in repeated))
-    return document
-
-
 def read_json(body: bytes) -> JsonBatch:
-    try:
-        document = json.loads(body, object_pairs_hook=_object_without_duplicates)
-    except _DuplicateKey as error:
-        raise InputError(f"khóa JSON lặp lại trong một đối tượng: {error} (duplicate key in a JSON object)") from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InputError(f"nội dung không phải JSON hợp lệ (body is not valid JSON: {error})") from None
-    except RecursionError:
-        raise InputError("JSON lồng nhau quá sâu (JSON nested too deeply)") from None
-    if not isinstance(document, dict) or not isinstance(document.get("observations"), list):
-        raise InputError('cần một đối tượng {"observations": [...]} (expected an object with an observations list)')
-    dry_run = document.get("dry_run", False)
-    if not isinstance(dry_run, bool):
-        raise InputError("dry_run phải là true hoặc false (dry_run must be a boolean)")
-    return JsonBatch(document["observations"], dry_run)
+    """A whole JSON batch in memory (the API streams its body through JsonStream instead)."""
+    stream = JsonStream(io.BytesIO(body))
+    rows = list(stream.elements())
+    return JsonBatch(rows, stream.dry_run)
 
 
-def read_csv(body: bytes) -> Iterator[Row]:
+def read_csv(body: bytes | IO[bytes]) -> Iterator[Row]:
     """Records numbered as a spreadsheet shows them (the header is row 1; a cell may span lines). UTF-8 with or without
     BOM; `,` or `;`. The quoting is read strictly: a record with an unclosed quote or the wrong number of cells is a
     row error, and reading goes on at the line after the one where that record began, so that a stray quote never
-    swallows the rows after it."""
-    text = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8-sig", newline="")
+    swallows the rows after it. A file is read as it goes (and read again from the start after a malformed record)."""
+    source = io.BytesIO(body) if isinstance(body, bytes) else body
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
     try:
         header_line = text.readline()
     except UnicodeDecodeError:
-        raise _not_utf8(body) from None
+        raise _not_utf8(source) from None
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     try:
         cells = next(csv.reader([header_line], delimiter=delimiter, strict=True), [])
@@ -83,7 +58,7 @@ def read_csv(body: bytes) -> Iterator[Row]:
         raise InputError(f"dòng tiêu đề CSV sai cú pháp (malformed CSV header: {error})") from None
     header = [name.strip().lower() for name in cells]
     _check_header(header)
-    return _csv_rows(text, body, header, delimiter)
+    return _csv_rows(text, source, header, delimiter)
 
 
 def _check_header(header: list[str]) -> None:
@@ -124,7 +99,7 @@ class _Lines:
         self.record.clear()
 
 
-def _csv_rows(text: io.TextIOWrapper, body: bytes, header: list[str], delimiter: str) -> Iterator[Row]:
+def _csv_rows(text: io.TextIOWrapper, source: IO[bytes], header: list[str], delimiter: str) -> Iterator[Row]:
     """A well-formed file is read at the csv module's speed; from the first malformed record on, line by line so that
     reading can resume after it."""
     reader = csv.reader(text, delimiter=delimiter, strict=True)
@@ -146,16 +121,19 @@ def _csv_rows(text: io.TextIOWrapper, body: bytes, header: list[str], delimiter:
         else:
             return
     except UnicodeDecodeError:
-        raise _not_utf8(body) from None
+        raise _not_utf8(source) from None
     except csv.Error as error:
         number += 1
         yield number, {"__malformed__": _quoting_message(error)}
     # The record `number` began on line `lines_read + 1`: read on from the line after.
-    yield from _resynchronising_rows(body, lines_read + 1, number, header, delimiter)
+    yield from _resynchronising_rows(source, lines_read + 1, number, header, delimiter)
 
 
-def _resynchronising_rows(body: bytes, skip: int, number: int, header: list[str], delimiter: str) -> Iterator[Row]:
-    text = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8-sig", newline="")
+def _resynchronising_rows(
+    source: IO[bytes], skip: int, number: int, header: list[str], delimiter: str
+) -> Iterator[Row]:
+    source.seek(0)
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
     lines = _Lines(itertools.islice(text, skip, None))
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     while True:
@@ -166,7 +144,7 @@ def _resynchronising_rows(body: bytes, skip: int, number: int, header: list[str]
         except StopIteration:
             return
         except UnicodeDecodeError:
-            raise _not_utf8(body) from None
+            raise _not_utf8(source) from None
         except csv.Error as error:
             lines.feed_again_after_first_line()
             reader = csv.reader(lines, delimiter=delimiter, strict=True)
@@ -209,13 +187,19 @@ def _quoting_message(error: csv.Error) -> str:
     return f"dòng sai cú pháp CSV: dấu ngoặc kép chưa đóng hoặc đặt sai (malformed CSV record: {detail})"
 
 
-def _not_utf8(body: bytes) -> InputError:
-    try:
-        body.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = body[: error.start].count(b"\n") + 1
-        return InputError(
-            f"tệp CSV phải mã hoá UTF-8: byte 0x{body[error.start]:02x} ở dòng {line} "
-            f"(CSV must be UTF-8: byte 0x{body[error.start]:02x} on line {line}, offset {error.start})"
-        )
+def _not_utf8(source: IO[bytes]) -> InputError:
+    """Where the body stops being UTF-8, found line by line (a line break byte is never inside a UTF-8 sequence)."""
+    source.seek(0)
+    offset = 0
+    for line, data in enumerate(source, start=1):
+        bom = len(codecs.BOM_UTF8) if offset == 0 and data.startswith(codecs.BOM_UTF8) else 0
+        try:
+            data[bom:].decode("utf-8")
+        except UnicodeDecodeError as error:
+            at = offset + bom + error.start
+            return InputError(
+                f"tệp CSV phải mã hoá UTF-8: byte 0x{data[at - offset]:02x} ở dòng {line} "
+                f"(CSV must be UTF-8: byte 0x{data[at - offset]:02x} on line {line}, offset {at})"
+            )
+        offset += len(data)
     return InputError("tệp CSV phải mã hoá UTF-8 (CSV must be UTF-8)")

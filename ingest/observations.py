@@ -17,6 +17,7 @@ from indicators.errors import InvalidInput, ScopeError
 from indicators.observation_status import STATUS_RANKS
 from indicators.plausibility import SCALE_FACTOR, scale_warning
 from ingest.formats import Row
+from ingest.json_stream import JsonStream
 from ingest.validation import RowError, RowValidator, StoredAs
 
 MAX_REPORTED_ERRORS = 1000
@@ -136,7 +137,8 @@ def ingest_batch(
     max_rows: int | None = None,
 ) -> ImportSummary:
     """Validate and write one batch in one transaction. Raises BatchRejected, OutOfScope or TooManyRows with nothing
-    written; a dry run reports what would happen and writes nothing."""
+    written; a dry run reports what would happen and writes nothing (so does a JSON body saying `"dry_run": true`,
+    known once it has been read)."""
     summary = ImportSummary(dry_run=dry_run)
     _ensure_stage(conn)
     with conn.transaction() as transaction:
@@ -153,6 +155,8 @@ def ingest_batch(
                     summary.errors.extend(result)
                 else:
                     copy.write_row(result)
+        if isinstance(rows, JsonStream) and rows.dry_run:
+            dry_run = summary.dry_run = True
         if validator.scope_errors:
             raise OutOfScope(validator.scope_errors)
         if validator.may_repeat_keys:

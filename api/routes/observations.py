@@ -1,7 +1,8 @@
 """Statistics offices push actual values: JSON or CSV, validated, idempotent, revisable, atomic by default."""
 
+import tempfile
 import time
-from typing import Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -16,7 +17,8 @@ from api.problems import Problem
 from indicators.numbers import NumberFormat
 from indicators.status import DEFAULT_GRACE_DAYS
 from ingest.catalogue_store import CatalogueCache
-from ingest.formats import InputError, read_csv, read_json
+from ingest.formats import InputError, read_csv
+from ingest.json_stream import JsonStream
 from ingest.keys import ApiKey
 from ingest.observations import BatchRejected, ImportSummary, OutOfScope, TooManyRows, ingest_batch
 from ingest.snapshot import refresh_pushed_series
@@ -89,18 +91,30 @@ CSV_EXAMPLE = (
 )
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it passes the limit (never read whole first)."""
+# A body larger than this goes to a temporary file as it arrives: the rows are read from there as they are validated,
+# so memory does not grow with the body (bench/RESULTS.md, section 5).
+SPOOL_IN_MEMORY_BYTES = 1 << 20
+
+
+async def read_body(request: Request, limit: int) -> IO[bytes]:
+    """The request body, refused with 413 as soon as it passes the limit (never read whole first), in a file
+    positioned at its start; the caller closes it."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            body.write(chunk)
+    except BaseException:
+        body.close()
+        raise
+    body.seek(0)
+    return body
 
 
 def _too_large(limit: int) -> Problem:
@@ -114,7 +128,7 @@ def _too_large(limit: int) -> Problem:
 
 
 def _ingest(
-    received: list[bytes],
+    body: IO[bytes],
     content_type: str,
     number_format: NumberFormat | None,
     catalogues: CatalogueCache,
@@ -129,14 +143,12 @@ def _ingest(
     workbook: list[WorkbookRows] | None = None,
     grace_days: int = DEFAULT_GRACE_DAYS,
 ) -> ImportSummary:
-    """`workbook` receives the workbook read, if the body is one, so that the answer can name each error's cell."""
-    # The body comes in a list so that JSON's bytes can be dropped once parsed: nothing else holds them.
-    body = received.pop()
+    """`workbook` receives the workbook read, if the body is one, so that the answer can name each error's cell.
+    CSV and JSON rows are read from the body as they are validated and staged."""
     parse_string = None
     rows: Any
     if content_type in WORKBOOK_TYPES:
-        rows = read_workbook(body, lambda code: None)
-        del body
+        rows = read_workbook(body.read(), lambda code: None)
         parse_string = string_value_parser(number_format)
         if workbook is not None:
             workbook.append(rows)
@@ -144,11 +156,7 @@ def _ingest(
         rows = read_csv(body)
         parse_string = string_value_parser(number_format)
     elif content_type in ("application/json", ""):
-        batch = read_json(body)
-        del body  # the parsed rows replace the bytes
-        if len(batch) > max_rows:
-            raise TooManyRows(max_rows)
-        rows, dry_run = batch, dry_run or batch.dry_run
+        rows = JsonStream(body)  # its dry_run, known once read, is ingest_batch's too
     else:
         raise Problem(
             415,
@@ -221,7 +229,7 @@ async def post_observations(
     decimal: Annotated[Literal["comma", "dot"] | None, Query(description="CSV number format")] = None,
     chitieu_decimal: Annotated[Literal["comma", "dot"] | None, Header(include_in_schema=False)] = None,
 ) -> dict[str, Any]:
-    received = [await read_body(request, settings.max_body_bytes)]
+    body = await read_body(request, settings.max_body_bytes)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     chosen = decimal or chitieu_decimal
     number_format = NumberFormat(chosen) if chosen else None
@@ -234,7 +242,7 @@ async def post_observations(
     started, outcome = time.perf_counter(), "error"
     try:
         summary = await run_in_threadpool(
-            _ingest, received, content_type, number_format, request.app.state.catalogues, key, pool,
+            _ingest, body, content_type, number_format, request.app.state.catalogues, key, pool,
             partial=partial, force=force, dry_run=dry_run, max_rows=settings.max_batch_rows, strict=strict,
             workbook=workbook, grace_days=settings.report_grace_days,
         )  # fmt: skip
@@ -286,6 +294,7 @@ async def post_observations(
             for name in ("imported", "updated", "ignored", "rejected"):
                 INGEST_ROWS.labels(outcome=name).inc(getattr(summary, name))
     finally:
+        body.close()
         INGEST_REQUESTS.labels(format=batch_format, outcome=outcome).inc()
         INGEST_SECONDS.labels(format=batch_format).observe(time.perf_counter() - started)
     if summary.imported or summary.updated:
