@@ -103,10 +103,10 @@ class ElectedRefresher:
             return False
         conn.execute(f"LISTEN {CHANNEL}")
         refresher = SnapshotRefresher(self.database_url, self.interval_s, self.debounce_s, self.grace_days)
-        refresher.start()  # its first refresh is a full one: it covers what this process had gathered meanwhile
         with self._lock:
-            self._refresher = refresher
-            self._pending.clear()
+            self._refresher = refresher  # pokes from now on go to it
+            self._pending.clear()  # what came before is in its first refresh, a full one, which reads after this
+        refresher.start()
         self.elected.set()
         log.info("process %d leads the snapshot refresher", os.getpid())
         return True

@@ -198,7 +198,7 @@ def test_api_pods_are_shaped_as_documented(rendered: tuple[Path, list[dict[str, 
     config = next(
         d for d in documents if d["kind"] == "ConfigMap" and d["metadata"]["name"] == config_ref["configMapRef"]["name"]
     )
-    assert config["data"]["CHITIEU_WORKERS"] == "1"  # the refresher has no leader election yet: docs/deploy.md
+    assert config["data"]["CHITIEU_WORKERS"] == "1"  # pods scale out, not the workers (docs/deploy.md)
 
     labels = pod["metadata"]["labels"]
     for kind in ("Service", "PodDisruptionBudget"):
