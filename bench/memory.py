@@ -31,7 +31,7 @@ class MemoryPlan:
     batch_rows: Sequence[int]
 
 
-FULL = MemoryPlan(batch_rows=(5_000, 50_000, 500_000))
+FULL = MemoryPlan(batch_rows=(5_000, 50_000, 500_000, 650_000))  # 650,000 JSON rows: 65 MB, about the body limit
 QUICK = MemoryPlan(batch_rows=(500, 5_000, 50_000))
 
 

@@ -105,7 +105,7 @@ class RowValidator:
         self.strict = strict  # plausibility warnings are row errors
         self.warnings: list[RowError] = []  # values that look like the wrong scale (indicators/plausibility.py)
         self.stored_as: list[StoredAs] = []  # rows whose period was stored as another one (indicators/reporting.py)
-        self._target_references: dict[tuple[str, Period], float | None] = {}
+        self._target_references: dict[tuple[str, int, Frequency, int], float | None] = {}
         self.without_target_reference: set[str] = set()  # indicators judged against their recent values instead
         self.scope_errors: list[RowError] = []
         self.touched: set[tuple[str, str]] = set()  # (indicator, region) of the valid rows
@@ -117,6 +117,10 @@ class RowValidator:
         self._stored_periods: dict[tuple[str, str], ParsedPeriod | str] = {}
         self._ancestors: dict[str, list[str]] = {}
         self._tracked: dict[str, set[str]] = {}
+        self._series_seen: dict[
+            tuple[str | None, str | None], tuple[Indicator | None, tuple[tuple[str, str], ...]]
+        ] = {}
+        self._scope_seen: dict[tuple[str, str], bool] = {}
 
     def _chain(self, code: str) -> list[str]:
         """The region and its ancestors, nearest first."""
@@ -158,7 +162,7 @@ class RowValidator:
                 if name not in _KNOWN_FIELDS:
                     fail(str(name)[:40], "trường không xác định (unknown field)")
 
-        nested = [name for name in FIELDS if isinstance(raw.get(name), dict | list)]
+        nested = [name for name in FIELDS if isinstance(raw.get(name), _CONTAINERS)] if _has_container(raw) else None
         if nested:
             return [
                 *errors,
@@ -170,17 +174,9 @@ class RowValidator:
 
         indicator_code = _text(raw.get("indicator"))
         region_code = _text(raw.get("region"))
-        indicator = self.catalogue.indicators.get(indicator_code) if indicator_code else None
-        if not indicator_code:
-            fail("indicator", "thiếu mã chỉ tiêu (indicator is required)")
-        elif indicator is None:
-            fail("indicator", f"không có chỉ tiêu {indicator_code[:80]!r} trong danh mục (unknown indicator)")
-        if not region_code:
-            fail("region", "thiếu mã địa bàn (region is required)")
-        elif region_code not in self.catalogue.regions:
-            fail("region", f"không có địa bàn {region_code[:80]!r} (unknown region)")
-        elif indicator is not None and self._tracked_in(indicator).isdisjoint(self._chain(region_code)):
-            fail("region", f"chỉ tiêu {indicator.code} không theo dõi tại {region_code} (indicator not tracked there)")
+        indicator, key_problems = self._series(indicator_code, region_code)
+        for field, message in key_problems:
+            fail(field, message)
 
         parsed = self._period(raw.get("period"), indicator, fail)
         value = self._value(raw.get("value"), indicator, fail)
@@ -202,7 +198,7 @@ class RowValidator:
 
         if errors or indicator is None or parsed is None or value is None or region_code is None:
             return errors
-        if self.key is not None and not self.key.may_write(indicator.programme, self._chain(region_code)):
+        if self.key is not None and not self._may_write(indicator.programme, region_code):
             self.scope_errors.append(
                 RowError(
                     row,
@@ -235,12 +231,55 @@ class RowValidator:
         return ValidRow(row, indicator.code, region_code, parsed.start, parsed.text, value, status, note)
 
     def _scale_warning(self, indicator: Indicator, period: Period, value: float) -> str | None:
-        key = (indicator.code, period)
-        if key not in self._target_references:
-            self._target_references[key] = target_reference(indicator, period)
-            if self._target_references[key] is None:
+        key = (indicator.code, period.year, period.frequency, period.index)
+        if key in self._target_references:
+            reference = self._target_references[key]
+        else:
+            reference = self._target_references[key] = target_reference(indicator, period)
+            if reference is None:
                 self.without_target_reference.add(indicator.code)
-        return scale_warning(indicator, value, self._target_references[key], "chỉ tiêu")
+        if reference is None:
+            return None
+        return scale_warning(indicator, value, reference, "chỉ tiêu")
+
+    def _series(
+        self, indicator_code: str | None, region_code: str | None
+    ) -> tuple[Indicator | None, tuple[tuple[str, str], ...]]:
+        """The indicator and the problems of an (indicator, region) pair, worked out once per pair in a batch."""
+        pair = (indicator_code, region_code)
+        known = self._series_seen.get(pair)
+        if known is None:
+            known = self._series_seen[pair] = self._judge_series(indicator_code, region_code)
+        return known
+
+    def _judge_series(
+        self, indicator_code: str | None, region_code: str | None
+    ) -> tuple[Indicator | None, tuple[tuple[str, str], ...]]:
+        problems: list[tuple[str, str]] = []
+        indicator = self.catalogue.indicators.get(indicator_code) if indicator_code else None
+        if not indicator_code:
+            problems.append(("indicator", "thiếu mã chỉ tiêu (indicator is required)"))
+        elif indicator is None:
+            problems.append(
+                ("indicator", f"không có chỉ tiêu {indicator_code[:80]!r} trong danh mục (unknown indicator)")
+            )
+        if not region_code:
+            problems.append(("region", "thiếu mã địa bàn (region is required)"))
+        elif region_code not in self.catalogue.regions:
+            problems.append(("region", f"không có địa bàn {region_code[:80]!r} (unknown region)"))
+        elif indicator is not None and self._tracked_in(indicator).isdisjoint(self._chain(region_code)):
+            problems.append(
+                ("region", f"chỉ tiêu {indicator.code} không theo dõi tại {region_code} (indicator not tracked there)")
+            )
+        return indicator, tuple(problems)
+
+    def _may_write(self, programme: str, region_code: str) -> bool:
+        pair = (programme, region_code)
+        allowed = self._scope_seen.get(pair)
+        if allowed is None:
+            assert self.key is not None
+            allowed = self._scope_seen[pair] = self.key.may_write(programme, self._chain(region_code))
+        return allowed
 
     def _period(
         self, raw: object, indicator: Indicator | None, fail: Callable[[str, str], None]
@@ -351,6 +390,13 @@ def _parse_period(text: str) -> ParsedPeriod | str:
 def _as_sent(raw: object, value: float) -> str:
     """The value as the office wrote it: a CSV cell as is, a JSON number the Vietnamese way (100.0001 -> 100,0001)."""
     return raw.strip()[:40] if isinstance(raw, str) else format_vi_exact(value)
+
+
+_CONTAINERS = (dict, list)
+
+
+def _has_container(raw: Mapping[str, object]) -> bool:
+    return any(isinstance(value, _CONTAINERS) for value in raw.values())
 
 
 def _text(value: object) -> str | None:
