@@ -31,8 +31,9 @@ from bench.data import MONTHS, PROGRAMME, district_codes, indicator_codes, synth
 from bench.env import bundled_catalogue, fresh_database
 from bench.ingest import COPY_COLUMNS
 from bench.stats import median, percentile, timed
-from dashboards.build import DETAIL_UID, REGIONS_UID, GeneratedDashboard, build_dashboards, overview_uid
-from dashboards.queries import PanelQuery
+from dashboards.grafana.build import build_dashboards
+from dashboards.grafana.panels import DETAIL_UID, REGIONS_UID, GeneratedDashboard, overview_uid
+from dashboards.grafana.sql import PanelQuery
 from indicators.catalogue import Catalogue
 from indicators.clock import period_bounds
 from ingest.board import refresh_snapshot

@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from dashboards.output import RULES_HEADER, dump_yaml
-from dashboards.prometheus_rules import AlertName, Duration, RuleOptions, rule_groups
+from dashboards.prometheus.files import rule_groups
+from dashboards.prometheus.model import AlertName, Duration, RuleOptions
 from indicators.catalogue import Catalogue
 
 DEFAULT_RECEIVER = "chitieu"

@@ -31,7 +31,7 @@ from dashboards.generate import (
     generate,
     write,
 )
-from dashboards.prometheus_rules import RuleOptions
+from dashboards.prometheus.model import RuleOptions
 from indicators.catalogue import load_catalogue
 
 DURATION_OPTIONS = {
@@ -126,7 +126,7 @@ def cmd_rules_validate(args: argparse.Namespace, settings: object) -> None:
 
 
 def cmd_push(args: argparse.Namespace, settings: PushSettings) -> None:
-    from dashboards.build import build_dashboards
+    from dashboards.grafana.build import build_dashboards
     from dashboards.push import DatasourceTarget, connect, push
 
     token = args.token or os.environ.get("GRAFANA_TOKEN")

@@ -6,9 +6,9 @@ The inputs are explicit (`GenerateInputs`: the catalogue directory, the public a
 defaults, where Alertmanager reads the webhook token, the alerts' waits), never the environment, so the same command
 writes the same bytes on every machine. What it renders, by path under the deploy directory:
 
-    grafana/dashboards/*.json                       Grafana dashboards (dashboards.build)
+    grafana/dashboards/*.json                       Grafana dashboards (dashboards.grafana)
     grafana/provisioning/{datasources,dashboards,alerting}/chitieu.yaml   data source, provider, Grafana alerting
-    prometheus/prometheus.yml, prometheus/rules/<programme>.yml          Prometheus (dashboards.prometheus_rules)
+    prometheus/prometheus.yml, prometheus/rules/<programme>.yml          Prometheus (dashboards.prometheus)
     alertmanager/alertmanager.yml                   Alertmanager routing and receivers (dashboards.alertmanager)
     k8s/overlays/<overlay>/monitoring/*.yaml        the same as ConfigMaps, for each overlay with a config.env
 
@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dashboards.alertmanager import AlertmanagerOptions, render_alertmanager_config
-from dashboards.build import DEFAULT_PUBLIC_URL as DEFAULT_PUBLIC_URL
-from dashboards.build import TAG
+from dashboards.grafana.panels import DEFAULT_PUBLIC_URL as DEFAULT_PUBLIC_URL
+from dashboards.grafana.panels import TAG
+from dashboards.grafana.provisioning import DASHBOARDS_DIR, grafana_files
 from dashboards.kubernetes import MONITORING_DIR, monitoring_files, read_site
 from dashboards.output import is_generated
-from dashboards.prometheus_rules import PrometheusSetup, RuleOptions, prometheus_config, rule_files
-from dashboards.provisioning import DASHBOARDS_DIR, grafana_files
+from dashboards.prometheus.files import PrometheusSetup, prometheus_config, rule_files
+from dashboards.prometheus.model import RuleOptions
 from indicators.catalogue import Catalogue, load_catalogue
 
 REPOSITORY = Path(__file__).resolve().parents[1]

@@ -23,10 +23,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from dashboards.alertmanager import AlertmanagerOptions, render_alertmanager_config
-from dashboards.build import FOLDER_TITLE
+from dashboards.grafana.panels import FOLDER_TITLE
+from dashboards.grafana.provisioning import DASHBOARDS_DIR, grafana_files
 from dashboards.output import K8S_HEADER, dump_yaml
-from dashboards.prometheus_rules import PrometheusSetup, RuleOptions, prometheus_config, rule_files
-from dashboards.provisioning import DASHBOARDS_DIR, grafana_files
+from dashboards.prometheus.files import PrometheusSetup, prometheus_config, rule_files
+from dashboards.prometheus.model import RuleOptions
 from indicators.catalogue import Catalogue
 
 K8S_DIR = Path(__file__).resolve().parents[1] / "deploy" / "k8s"

@@ -15,9 +15,10 @@ from typing import Any
 from grafana_client.api import GrafanaApi
 from grafana_client.client import GrafanaClientError
 
-from dashboards import grafana_alerts, provisioning
-from dashboards.build import FOLDER_TITLE, FOLDER_UID, GeneratedDashboard
-from dashboards.sql_query import DATASOURCE_UID
+from dashboards.grafana import alerting as grafana_alerts
+from dashboards.grafana import provisioning
+from dashboards.grafana.panels import FOLDER_TITLE, FOLDER_UID, GeneratedDashboard
+from dashboards.grafana.sql_query import DATASOURCE_UID
 
 PUSH_MESSAGE = "chitieu dashboards push"
 

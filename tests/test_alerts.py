@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from dashboards.prometheus_rules import AlertName
+from dashboards.prometheus.model import AlertName
 from tests.conftest import REPO, WEBHOOK_AUTH, ServerThread, settings_for
 
 FIRING_AT = "2026-03-02T08:15:00.123456789Z"  # Go's RFC 3339 with nanoseconds, as Alertmanager sends it

@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from dashboards.alertmanager import AlertmanagerOptions, render_alertmanager_config
-from dashboards.prometheus_rules import PrometheusSetup, RuleOptions, prometheus_config, rule_files
+from dashboards.prometheus.files import PrometheusSetup, prometheus_config, rule_files
+from dashboards.prometheus.model import RuleOptions
 from indicators.catalogue import Catalogue, load_catalogue
 from tests.conftest import REPO, WEBHOOK_TOKEN, free_port
 from tests.ingest_helpers import make_key, post_json

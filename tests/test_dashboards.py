@@ -16,10 +16,11 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 from ruamel.yaml import YAML
 
-from dashboards import provisioning
-from dashboards.build import GeneratedDashboard, build_dashboards, overview_uid, stable_uid
 from dashboards.cli import register
-from dashboards.provisioning import DASHBOARDS_DIR, grafana_files
+from dashboards.grafana import provisioning
+from dashboards.grafana.build import build_dashboards
+from dashboards.grafana.panels import GeneratedDashboard, overview_uid, stable_uid
+from dashboards.grafana.provisioning import DASHBOARDS_DIR, grafana_files
 from indicators.catalogue import load_catalogue
 from indicators.units import UNITS
 from tests.grafana_macros import MacroError, Variable, expand, rfc3339nano

@@ -19,8 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from dashboards import grafana_alerts
-from dashboards.build import FOLDER_TITLE, FOLDER_UID, build_dashboards
+from dashboards.grafana import alerting as grafana_alerts
+from dashboards.grafana.build import build_dashboards
+from dashboards.grafana.panels import FOLDER_TITLE, FOLDER_UID
 from dashboards.push import DatasourceTarget, connect, contains, push
 from indicators.catalogue import load_catalogue
 from tests.test_dashboards import CATALOGUE_DIR, run_cli

@@ -19,11 +19,39 @@ import psycopg
 import pytest
 from ruamel.yaml import YAML
 
-from dashboards import grafana_alerts
-from dashboards import queries as q
-from dashboards.build import DETAIL_UID, REGIONS_UID, GeneratedDashboard, build_dashboards, overview_uid
-from dashboards.queries import PanelQuery
-from dashboards.sql_query import SqlFormat
+from dashboards.grafana import alerting as grafana_alerts
+from dashboards.grafana.alerts import ACTIVE_ALERTS, ALERT_HISTORY, ALERT_SUMMARY, ALERTS_PER_DAY
+from dashboards.grafana.build import build_dashboards
+from dashboards.grafana.indicator import (
+    INDICATOR_ACTUALS,
+    INDICATOR_EVALUATION,
+    INDICATOR_PATH,
+    INDICATOR_PROJECTION,
+    INDICATOR_REPORTED_VALUES,
+    INDICATOR_REVISIONS_ANNOTATION,
+    INDICATOR_TARGET_LINE,
+    INDICATOR_TARGETS,
+    INDICATOR_UNIT,
+)
+from dashboards.grafana.overview import (
+    overview_board,
+    overview_group_counts,
+    overview_off_track,
+    overview_overdue,
+    overview_status_counts,
+)
+from dashboards.grafana.panels import DETAIL_UID, REGIONS_UID, GeneratedDashboard, overview_uid
+from dashboards.grafana.regions import REGION_ACTUALS, REGION_COMPARISON
+from dashboards.grafana.sql import (
+    ACTUAL_SERIES,
+    INDICATOR_REGIONS_VARIABLE,
+    MULTI_REGION_INDICATORS_VARIABLE,
+    STATUS_COLUMNS,
+    PanelQuery,
+)
+from dashboards.grafana.sql_query import SqlFormat
+from dashboards.grafana.tasks import TASK_ATTRIBUTES, TASK_SUMMARY, TASKS_BY_AGENCY, task_list
+from dashboards.grafana.timeliness import OFFICES, SUBMISSIONS, SUBMISSIONS_PER_MONTH, TIMELINESS_OVERDUE
 from indicators.catalogue import Catalogue
 from indicators.clock import VIETNAM, period_bounds
 from indicators.model import Direction, Indicator, PathKind, TargetBasis
@@ -326,7 +354,7 @@ def test_leaders_overview_shows_the_engines_statuses(
         variables = resolve_variables(grafana, dashboards[overview_uid(programme)], {})
         assert set(variables["region"].values) == {region for _, region in engine}
 
-        board = as_dicts(q.overview_board(programme), run(grafana, q.overview_board(programme), variables))
+        board = as_dicts(overview_board(programme), run(grafana, overview_board(programme), variables))
         assert {(r["ma_chi_tieu"], r["ma_dia_ban"]): r["Trạng thái"] for r in board} == {
             key: e.status.label_vi for key, e in engine.items()
         }
@@ -349,27 +377,25 @@ def test_leaders_overview_shows_the_engines_statuses(
             )
 
         (counts,) = as_dicts(
-            q.overview_status_counts(programme), run(grafana, q.overview_status_counts(programme), variables)
+            overview_status_counts(programme), run(grafana, overview_status_counts(programme), variables)
         )
         engine_counts = Counter(e.status.label_vi for e in engine.values())
-        assert counts == {column: engine_counts.get(column, 0) for column in q.STATUS_COLUMNS}
+        assert counts == {column: engine_counts.get(column, 0) for column in STATUS_COLUMNS}
 
-        groups = as_dicts(
-            q.overview_group_counts(programme), run(grafana, q.overview_group_counts(programme), variables)
-        )
+        groups = as_dicts(overview_group_counts(programme), run(grafana, overview_group_counts(programme), variables))
         assert sum(row["Tổng số"] for row in groups) == len(engine)
 
-        off = run(grafana, q.overview_off_track(programme), variables)
+        off = run(grafana, overview_off_track(programme), variables)
         assert {(row[-2], row[-1]) for row in off} == {
             key for key, e in engine.items() if e.status in (Status.off_track, Status.missed)
         }
-        overdue = run(grafana, q.overview_overdue(programme), variables)
+        overdue = run(grafana, overview_overdue(programme), variables)
         assert {(row[-2], row[-1]) for row in overdue} == {key for key, e in engine.items() if e.report_overdue}
 
     # The designed statuses are all on the boards, coloured by the same labels the tables map to colours.
     htinh = as_dicts(
-        q.overview_board("htinh-nq26"),
-        run(grafana, q.overview_board("htinh-nq26"), {"region": Variable.several("ha_tinh")}),
+        overview_board("htinh-nq26"),
+        run(grafana, overview_board("htinh-nq26"), {"region": Variable.several("ha_tinh")}),
     )
     shown = {(r["ma_chi_tieu"], r["ma_dia_ban"]): r for r in htinh}
     for status in (Status.on_track, Status.at_risk, Status.off_track):
@@ -410,8 +436,8 @@ def test_numbers_arrive_rounded_to_their_unit_and_never_negative_zero(
     engine = engine_board(conn, seeded, region="ha_tinh")[(indicator.code, "ha_tinh")]
     assert engine.actual == 0 and str(engine.actual) in ("0.0", "-0.0")
     rows = as_dicts(
-        q.overview_board("htinh-nq26"),
-        run(grafana, q.overview_board("htinh-nq26"), {"region": Variable.several("ha_tinh")}),
+        overview_board("htinh-nq26"),
+        run(grafana, overview_board("htinh-nq26"), {"region": Variable.several("ha_tinh")}),
     )
     (row,) = [r for r in rows if r["ma_chi_tieu"] == indicator.code]
     assert isinstance(row["Thực hiện"], Decimal) and str(row["Thực hiện"]) == "0.00"  # not "-0"
@@ -422,7 +448,7 @@ def test_numbers_arrive_rounded_to_their_unit_and_never_negative_zero(
 def test_region_filter_narrows_the_overview(
     seeded: Seeded, conn: psycopg.Connection[Any], grafana: psycopg.Connection[Any]
 ) -> None:
-    query = q.overview_board("qngai-2024")
+    query = overview_board("qngai-2024")
     only_mountains = run(grafana, query, {"region": Variable.several("quang_ngai.mien_nui")})
     engine = engine_board(conn, seeded, programme="qngai-2024", region="quang_ngai.mien_nui")
     assert {(row[-2], row[-1]) for row in only_mountains} == set(engine)
@@ -441,16 +467,16 @@ def test_indicator_detail_draws_values_path_target_and_projection(
     }
     evaluation = engine_board(conn, seeded, region="ha_tinh")[(indicator.code, "ha_tinh")]
     end_2024 = period_bounds(Period(2024, Frequency.year))[1]
-    yearly = q.ACTUAL_SERIES[Frequency.year]
+    yearly = ACTUAL_SERIES[Frequency.year]
 
-    actuals = run(grafana, q.INDICATOR_ACTUALS, variables, CHART_YEARS)
+    actuals = run(grafana, INDICATOR_ACTUALS, variables, CHART_YEARS)
     assert actuals == [
         (period_bounds(YEAR_2020)[1], yearly, seeded.latest(indicator.code, "ha_tinh", YEAR_2020)),
         (end_2024, yearly, seeded.latest(indicator.code, "ha_tinh", YEAR_2024)),  # the latest revision
     ]
     assert end_2024 == datetime(2024, 12, 31, 17, tzinfo=UTC)  # the end of 2024: 1 January 2025, midnight in Vietnam
 
-    (marker,) = run(grafana, q.INDICATOR_REVISIONS_ANNOTATION, variables, CHART_YEARS)
+    (marker,) = run(grafana, INDICATOR_REVISIONS_ANNOTATION, variables, CHART_YEARS)
     assert marker[0] == end_2024
     assert "Kỳ 2024: sửa lần 1" in marker[1]
     assert str(seeded.first_value).replace(".", ",") in marker[1]
@@ -459,32 +485,32 @@ def test_indicator_detail_draws_values_path_target_and_projection(
     periods = path_periods(indicator, programme.start_year, programme.end_year)
     baseline = [Observation(YEAR_2020, seeded.latest(indicator.code, "ha_tinh", YEAR_2020), RECORDED)]
     python_path = expected_series(indicator, "ha_tinh", baseline, periods)
-    path = run(grafana, q.INDICATOR_PATH, variables, CHART_YEARS)
+    path = run(grafana, INDICATOR_PATH, variables, CHART_YEARS)
     assert [(t, e) for t, e, _, _ in path] == [
         (period_bounds(p)[1], e) for p, e, _, _ in python_path if period_bounds(p)[1] <= CHART_YEARS[1]
     ]
-    target_line = run(grafana, q.INDICATOR_TARGET_LINE, variables, CHART_YEARS)
+    target_line = run(grafana, INDICATOR_TARGET_LINE, variables, CHART_YEARS)
     assert {value for _, value in target_line} == {evaluation.target}
     assert len(target_line) == len(path)
 
-    projection = run(grafana, q.INDICATOR_PROJECTION, variables, CHART_YEARS)
+    projection = run(grafana, INDICATOR_PROJECTION, variables, CHART_YEARS)
     final_year = indicator.final_target.period.last_year
     assert projection == [
         (end_2024, evaluation.actual),
         (period_bounds(Period(final_year, Frequency.year))[1], evaluation.projection),
     ]
     unit = UNITS[indicator.unit]
-    assert run(grafana, q.INDICATOR_UNIT, variables) == [(unit.grafana, unit.decimals)]
-    (row,) = as_dicts(q.INDICATOR_EVALUATION, run(grafana, q.INDICATOR_EVALUATION, variables))
+    assert run(grafana, INDICATOR_UNIT, variables) == [(unit.grafana, unit.decimals)]
+    (row,) = as_dicts(INDICATOR_EVALUATION, run(grafana, INDICATOR_EVALUATION, variables))
     assert row["Trạng thái"] == Status.on_track.label_vi == evaluation.status.label_vi
     assert row["Cơ sở đánh giá"] == "giá trị báo cáo"
-    reported = run(grafana, q.INDICATOR_REPORTED_VALUES, variables)
+    reported = run(grafana, INDICATOR_REPORTED_VALUES, variables)
     assert [(r[0], r[1], r[6]) for r in reported] == [
         ("2024", 2, HA_TINH_OFFICE),
         ("2024", 1, HA_TINH_OFFICE),
         ("2020", 1, HA_TINH_OFFICE),
     ]
-    targets = run(grafana, q.INDICATOR_TARGETS, variables)
+    targets = run(grafana, INDICATOR_TARGETS, variables)
     assert len(targets) == len(indicator.targets)
 
 
@@ -496,9 +522,9 @@ def test_no_path_is_drawn_against_values_judged_in_other_terms(
         "SELECT count(*) FROM indicator_path WHERE indicator = %s AND expected IS NOT NULL", [seeded.other_basis]
     ).fetchone()
     assert stored is not None and stored[0] > 0  # the engine has a path, in yearly-change terms
-    for query in (q.INDICATOR_PATH, q.INDICATOR_TARGET_LINE, q.INDICATOR_PROJECTION):
+    for query in (INDICATOR_PATH, INDICATOR_TARGET_LINE, INDICATOR_PROJECTION):
         assert run(grafana, query, variables, CHART_YEARS) == []
-    (row,) = as_dicts(q.INDICATOR_EVALUATION, run(grafana, q.INDICATOR_EVALUATION, variables))
+    (row,) = as_dicts(INDICATOR_EVALUATION, run(grafana, INDICATOR_EVALUATION, variables))
     assert row["Cơ sở đánh giá"] == "mức cải thiện so với năm trước"
 
 
@@ -506,8 +532,8 @@ def test_quarterly_values_sit_at_the_end_of_their_quarter(seeded: Seeded, grafan
     indicator, region, quarter = seeded.quarterly
     variables = {"indicator": Variable.single(indicator), "region": Variable.single(region)}
     end_of_q2 = datetime(2023, 6, 30, 17, tzinfo=UTC)  # 1 July 2023, midnight in Vietnam
-    assert run(grafana, q.INDICATOR_ACTUALS, variables, CHART_YEARS) == [
-        (end_of_q2, q.ACTUAL_SERIES[Frequency.quarter], 5.5)
+    assert run(grafana, INDICATOR_ACTUALS, variables, CHART_YEARS) == [
+        (end_of_q2, ACTUAL_SERIES[Frequency.quarter], 5.5)
     ]
     assert period_bounds(quarter)[1] == end_of_q2
 
@@ -525,37 +551,36 @@ def test_year_and_quarter_figures_are_separate_series_at_their_periods_end(
             [indicator, region, period_bounds(parsed)[0], period, value, RECORDED],
         )
     variables = {"indicator": Variable.single(indicator), "region": Variable.single(region)}
-    rows = run(grafana, q.INDICATOR_ACTUALS, variables, CHART_YEARS)
+    rows = run(grafana, INDICATOR_ACTUALS, variables, CHART_YEARS)
     by_series: dict[str, list[tuple[datetime, float]]] = {}
     for at, series_name, value in rows:
         by_series.setdefault(series_name, []).append((at, value))
     year_end = datetime(2023, 12, 31, 17, tzinfo=UTC)
-    assert by_series[q.ACTUAL_SERIES[Frequency.year]] == [(year_end, 6.4)]
-    assert by_series[q.ACTUAL_SERIES[Frequency.half_year]] == [(datetime(2023, 6, 30, 17, tzinfo=UTC), 5.5)]
-    assert [at for at, _ in by_series[q.ACTUAL_SERIES[Frequency.quarter]]] == [
+    assert by_series[ACTUAL_SERIES[Frequency.year]] == [(year_end, 6.4)]
+    assert by_series[ACTUAL_SERIES[Frequency.half_year]] == [(datetime(2023, 6, 30, 17, tzinfo=UTC), 5.5)]
+    assert [at for at, _ in by_series[ACTUAL_SERIES[Frequency.quarter]]] == [
         period_bounds(Period(2023, Frequency.quarter, index))[1] for index in (1, 2, 3, 4)
     ]
-    path_times = {row[0] for row in run(grafana, q.INDICATOR_PATH, variables, CHART_YEARS)}
+    path_times = {row[0] for row in run(grafana, INDICATOR_PATH, variables, CHART_YEARS)}
     assert year_end in path_times or not path_times  # the path is drawn at period ends too
 
 
 def test_region_comparison_lists_indicators_of_several_regions(
     seeded: Seeded, conn: psycopg.Connection[Any], grafana: psycopg.Connection[Any]
 ) -> None:
-    options = run(grafana, q.MULTI_REGION_INDICATORS_VARIABLE, {"programme": Variable.single("qngai-2024")})
+    options = run(grafana, MULTI_REGION_INDICATORS_VARIABLE, {"programme": Variable.single("qngai-2024")})
     assert [row[0] for row in options] == [seeded.multi_region]
     regions = [
-        row[0]
-        for row in run(grafana, q.INDICATOR_REGIONS_VARIABLE, {"indicator": Variable.single(seeded.multi_region)})
+        row[0] for row in run(grafana, INDICATOR_REGIONS_VARIABLE, {"indicator": Variable.single(seeded.multi_region)})
     ]
     assert set(regions) == {"quang_ngai", "quang_ngai.mien_nui"}
     variables = {"indicator": Variable.single(seeded.multi_region), "region": Variable.several(*regions)}
     engine = engine_board(conn, seeded, programme="qngai-2024")
-    rows = as_dicts(q.REGION_COMPARISON, run(grafana, q.REGION_COMPARISON, variables))
+    rows = as_dicts(REGION_COMPARISON, run(grafana, REGION_COMPARISON, variables))
     assert {r["ma_dia_ban"]: r["Trạng thái"] for r in rows} == {
         region: engine[(seeded.multi_region, region)].status.label_vi for region in regions
     }
-    lines = run(grafana, q.REGION_ACTUALS, variables, CHART_YEARS)
+    lines = run(grafana, REGION_ACTUALS, variables, CHART_YEARS)
     names = {f"{seeded.catalogue.regions[region].name_vi} (năm)" for region in regions}
     assert {row[1] for row in lines} == names
 
@@ -582,24 +607,24 @@ def test_task_tracker_finds_the_overdue_tasks(
     overdue = expected_overdue_tasks(conn, seeded)
     assert seeded.overdue_task in overdue and seeded.done_task not in overdue
 
-    listed = as_dicts(q.task_list(False), run(grafana, q.task_list(False), variables))
+    listed = as_dicts(task_list(False), run(grafana, task_list(False), variables))
     assert {r["ma_nhiem_vu"] for r in listed} == set(seeded.catalogue.tasks)
     assert {r["ma_nhiem_vu"] for r in listed if r["Quá hạn"]} == overdue
     overdue_row = next(r for r in listed if r["ma_nhiem_vu"] == seeded.overdue_task)
     assert overdue_row["Tình trạng"] == "đang thực hiện"  # the report after the time range is not known yet
-    assert {r[-1] for r in run(grafana, q.task_list(True), variables)} == overdue
-    (summary,) = as_dicts(q.TASK_SUMMARY, run(grafana, q.TASK_SUMMARY, variables))
+    assert {r[-1] for r in run(grafana, task_list(True), variables)} == overdue
+    (summary,) = as_dicts(TASK_SUMMARY, run(grafana, TASK_SUMMARY, variables))
     assert summary["Quá hạn"] == len(overdue)
     assert summary["Đã hoàn thành"] == 1
     assert summary["Tổng số nhiệm vụ"] == len(seeded.catalogue.tasks)
-    by_agency = as_dicts(q.TASKS_BY_AGENCY, run(grafana, q.TASKS_BY_AGENCY, variables))
+    by_agency = as_dicts(TASKS_BY_AGENCY, run(grafana, TASKS_BY_AGENCY, variables))
     assert sum(r["Quá hạn"] for r in by_agency) >= len(overdue)
 
 
 def test_task_tracker_shows_the_physical_specifications(seeded: Seeded, grafana: psycopg.Connection[Any]) -> None:
     tasks = next(d for d in build_dashboards(seeded.catalogue) if d.uid == "chitieu-tasks")
     variables = resolve_variables(grafana, tasks, {})
-    rows = as_dicts(q.TASK_ATTRIBUTES, run(grafana, q.TASK_ATTRIBUTES, variables))
+    rows = as_dicts(TASK_ATTRIBUTES, run(grafana, TASK_ATTRIBUTES, variables))
     expected = [
         (code, a.name_vi) for code, task in seeded.catalogue.tasks.items() for a in task.attributes
     ]  # fmt: skip
@@ -621,7 +646,7 @@ def test_data_timeliness_shows_who_reported_what_and_when(
     seeded: Seeded, conn: psycopg.Connection[Any], grafana: psycopg.Connection[Any]
 ) -> None:
     variables = {"programme": Variable.several(*seeded.catalogue.programmes)}
-    offices = {r["Đơn vị báo cáo"]: r for r in as_dicts(q.OFFICES, run(grafana, q.OFFICES, variables))}
+    offices = {r["Đơn vị báo cáo"]: r for r in as_dicts(OFFICES, run(grafana, OFFICES, variables))}
     key_office = {"cli:tester": "cli:tester"}  # no API key behind it: the key id stands for the office
     by_office: dict[str, list[Inserted]] = {}
     for row in seeded.inserted:
@@ -634,11 +659,11 @@ def test_data_timeliness_shows_who_reported_what_and_when(
         assert offices[office]["Gửi lần cuối"] == max(row.recorded for row in rows)
 
     months = Counter(vietnam_month_start(row.recorded) for row in seeded.inserted)
-    assert run(grafana, q.SUBMISSIONS_PER_MONTH, variables) == sorted(months.items())
+    assert run(grafana, SUBMISSIONS_PER_MONTH, variables) == sorted(months.items())
     assert min(months) == datetime(2024, 12, 31, 17, tzinfo=UTC)  # January 2025 begins at midnight in Vietnam
-    assert len(run(grafana, q.SUBMISSIONS, variables)) == len(seeded.inserted)
+    assert len(run(grafana, SUBMISSIONS, variables)) == len(seeded.inserted)
 
-    overdue = as_dicts(q.TIMELINESS_OVERDUE, run(grafana, q.TIMELINESS_OVERDUE, variables))
+    overdue = as_dicts(TIMELINESS_OVERDUE, run(grafana, TIMELINESS_OVERDUE, variables))
     engine = engine_board(conn, seeded)
     listed = {(row["ma_chi_tieu"], row["ma_dia_ban"]): row for row in overdue}
     assert set(listed) == {key for key, e in engine.items() if e.report_overdue}
@@ -653,13 +678,13 @@ def test_data_timeliness_shows_who_reported_what_and_when(
 
 
 def test_alert_history(seeded: Seeded, grafana: psycopg.Connection[Any]) -> None:
-    (summary,) = as_dicts(q.ALERT_SUMMARY, run(grafana, q.ALERT_SUMMARY))
+    (summary,) = as_dicts(ALERT_SUMMARY, run(grafana, ALERT_SUMMARY))
     assert summary == {"Đang cảnh báo": 1, "Số lần cảnh báo trong kỳ": 2}
-    (active,) = as_dicts(q.ACTIVE_ALERTS, run(grafana, q.ACTIVE_ALERTS))
+    (active,) = as_dicts(ACTIVE_ALERTS, run(grafana, ACTIVE_ALERTS))
     missed_indicator = seeded.catalogue.indicators[seeded.designed[Status.missed][0]]
     assert active["Chỉ tiêu"] == missed_indicator.name_vi
-    assert len(run(grafana, q.ALERT_HISTORY)) == 3
-    assert [row[1:] for row in run(grafana, q.ALERTS_PER_DAY)] == [(1, 0), (0, 1), (1, 0)]
+    assert len(run(grafana, ALERT_HISTORY)) == 3
+    assert [row[1:] for row in run(grafana, ALERTS_PER_DAY)] == [(1, 0), (0, 1), (1, 0)]
 
 
 # --- Grafana-managed alert rules, as provisioned. ------------------------------------------------------------------

@@ -4,8 +4,8 @@ cannot import it), the task overdue rule (tasks_store and the task dashboards' S
 import re
 from datetime import date
 
-from dashboards import queries as q
-from dashboards.vocabulary import OBSERVATION_STATUS_LABELS
+from dashboards.grafana.tasks import task_list
+from dashboards.grafana.vocabulary import OBSERVATION_STATUS_LABELS
 from indicators.cells import STATUS_LABELS_VI
 from indicators.model import CLOSED_TASK_STATES, TaskState, task_overdue
 from indicators.observation_status import STATUS_RANKS, ObservationStatus
@@ -36,6 +36,6 @@ def test_task_overdue() -> None:
 
 
 def test_the_task_dashboards_name_the_same_closed_states() -> None:
-    sql = q.task_list(only_overdue=True).sql
+    sql = task_list(only_overdue=True).sql
     closed = ", ".join(f"'{state.value}'" for state in CLOSED_TASK_STATES)
     assert f"NOT IN ({closed})) AS overdue" in sql

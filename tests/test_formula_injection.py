@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboards import queries as q
+from dashboards.grafana.indicator import INDICATOR_REPORTED_VALUES
+from dashboards.grafana.tasks import task_list
 from indicators.text import looks_like_formula, neutralise_formula, neutralise_formula_sql
 from ingest.database import connect
 from tests.grafana_macros import Variable, expand
@@ -56,12 +57,12 @@ def test_grafana_tables_show_formula_notes_neutralised(client: httpx.Client, tok
     assert post_json(client, token, rows).status_code == 200
     variables = {"indicator": Variable.single(GRDP), "region": Variable.single("dong_thap")}
     sql = expand(
-        q.INDICATOR_REPORTED_VALUES.sql, datetime(2020, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC), variables
+        INDICATOR_REPORTED_VALUES.sql, datetime(2020, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC), variables
     )
     with connect(_as_grafana(db_url)) as grafana:
         shown = [row[4] for row in grafana.execute(sql)]
     assert shown == ["'" + DDE]
-    task_sql = q.task_list(False).sql
+    task_sql = task_list(False).sql
     assert neutralise_formula_sql("ts.note") in task_sql and neutralise_formula_sql("o.note") in sql
 
 

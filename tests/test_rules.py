@@ -12,14 +12,9 @@ from ruamel.yaml import YAML
 from api.settings import Settings
 from dashboards.alertmanager import AlertmanagerOptions, alertmanager_config
 from dashboards.generate import DEPLOY_DIR, PROMTOOL_TESTS_DIR, RULES_DIR, GenerateInputs, drift, generate
-from dashboards.prometheus_rules import (
-    SEVERITY,
-    AlertName,
-    AlertRule,
-    RuleOptions,
-    duration_text,
-    rule_groups,
-)
+from dashboards.prometheus.files import rule_groups
+from dashboards.prometheus.model import SEVERITY, AlertName, AlertRule, RuleOptions
+from dashboards.prometheus.templates import duration_text
 from indicators.catalogue import Catalogue, load_catalogue
 from indicators.paths import plan_for
 from tests.conftest import REPO

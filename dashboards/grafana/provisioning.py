@@ -6,10 +6,11 @@ the generated files hold no secret and suit any deployment; deploy/docker-compos
 
 from typing import Any
 
-from dashboards.build import DEFAULT_PUBLIC_URL, FOLDER_TITLE, FOLDER_UID, build_dashboards
-from dashboards.grafana_alerts import alerting_provisioning
+from dashboards.grafana.alerting import alerting_provisioning
+from dashboards.grafana.build import build_dashboards
+from dashboards.grafana.panels import DEFAULT_PUBLIC_URL, FOLDER_TITLE, FOLDER_UID
+from dashboards.grafana.sql_query import DATASOURCE_TYPE, DATASOURCE_UID
 from dashboards.output import GRAFANA_HEADER, dump_yaml
-from dashboards.sql_query import DATASOURCE_TYPE, DATASOURCE_UID
 from indicators.catalogue import Catalogue
 
 DATASOURCE_NAME = "chitieu TimescaleDB"

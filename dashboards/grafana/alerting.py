@@ -1,6 +1,6 @@
 """Grafana-managed alert rules (off track, report overdue, task overdue), their contact point and notification policy.
 
-Each rule runs one query of dashboards/queries.py on the TimescaleDB data source: one row per series, the string
+Each rule runs one query of dashboards/grafana/alerting.py on the TimescaleDB data source: one row per series, the string
 columns become the alert's labels and `value` (1 or 0) is compared with 0, so every series is evaluated and resolves
 when its value drops back to 0. Notifications go to the service's webhook, which keeps the alert history the Alerts
 dashboard shows.
@@ -17,10 +17,60 @@ from grafana_foundation_sdk.builders import alerting, expr
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.alerting import RelativeTimeRange
 
-from dashboards import queries as q
-from dashboards.build import DETAIL_CHART_PANEL_ID, DETAIL_UID, FOLDER_TITLE, FOLDER_UID, TASKS_UID
-from dashboards.queries import PanelQuery
-from dashboards.sql_query import DATASOURCE_UID, PostgresQueryBuilder
+from dashboards.grafana.panels import DETAIL_CHART_PANEL_ID, DETAIL_UID, FOLDER_TITLE, FOLDER_UID, TASKS_UID
+from dashboards.grafana.sql import BOARD_FROM, PanelQuery, table
+from dashboards.grafana.sql_query import DATASOURCE_UID, PostgresQueryBuilder
+from dashboards.grafana.tasks import task_state
+
+# --- Grafana-managed alert rules: one row per series, string columns become labels, `value` is compared with 0. ---
+
+SERIES_LABEL_COLUMNS = ("indicator", "region", "programme", "province", "owner", "indicator_name", "region_name")
+SERIES_ALERT_SELECT = """
+SELECT s.indicator, s.region, i.programme, p.province, coalesce(i.owner, '') AS owner,
+       i.name_vi AS indicator_name, r.name_vi AS region_name,
+"""
+SERIES_ALERT_FROM = f"""
+{BOARD_FROM}
+JOIN programmes p ON p.id = i.programme
+ORDER BY s.indicator, s.region
+"""
+
+ALERT_OFF_TRACK = table(
+    f"""
+{SERIES_ALERT_SELECT.strip()}
+       CASE WHEN s.status = 'off_track' THEN 1 ELSE 0 END AS value
+{SERIES_ALERT_FROM.strip()}
+""",
+    *SERIES_LABEL_COLUMNS,
+    "value",
+)
+
+ALERT_REPORT_OVERDUE = table(
+    f"""
+{SERIES_ALERT_SELECT.strip()}
+       CASE WHEN s.report_overdue THEN 1 ELSE 0 END AS value
+{SERIES_ALERT_FROM.strip()}
+""",
+    *SERIES_LABEL_COLUMNS,
+    "value",
+)
+
+ALERT_TASK_OVERDUE = table(
+    f"""
+WITH {task_state("")}
+SELECT ts.code AS task, ts.section, ts.programme, p.province, array_to_string(ts.lead, ',') AS owner,
+       CASE WHEN ts.overdue THEN 1 ELSE 0 END AS value
+FROM task_state ts
+JOIN programmes p ON p.id = ts.programme
+ORDER BY ts.code
+""",
+    "task",
+    "section",
+    "programme",
+    "province",
+    "owner",
+    "value",
+)
 
 RULE_GROUP = "chitieu"
 EVALUATION_INTERVAL_SECONDS = 300
@@ -51,7 +101,7 @@ RULES = (
     AlertRule(
         uid="chitieu-off-track",
         title="Chỉ tiêu chậm tiến độ",
-        query=q.ALERT_OFF_TRACK,
+        query=ALERT_OFF_TRACK,
         pending_for="10m",
         severity="critical",
         summary="Chậm tiến độ: {{ $labels.indicator_name }} ({{ $labels.region_name }})",
@@ -64,7 +114,7 @@ RULES = (
     AlertRule(
         uid="chitieu-report-overdue",
         title="Báo cáo số liệu quá hạn",
-        query=q.ALERT_REPORT_OVERDUE,
+        query=ALERT_REPORT_OVERDUE,
         pending_for="10m",
         severity="warning",
         summary="Quá hạn báo cáo: {{ $labels.indicator_name }} ({{ $labels.region_name }})",
@@ -77,7 +127,7 @@ RULES = (
     AlertRule(
         uid="chitieu-task-overdue",
         title="Nhiệm vụ quá hạn",
-        query=q.ALERT_TASK_OVERDUE,
+        query=ALERT_TASK_OVERDUE,
         pending_for="10m",
         severity="warning",
         summary="Nhiệm vụ quá hạn: mục {{ $labels.section }} ({{ $labels.task }})",

@@ -1,0 +1,116 @@
+"""The comparison of regions (variables programme, indicator, several regions): its queries and its builder."""
+
+from dashboards.grafana.indicator import INDICATOR_UNIT
+from dashboards.grafana.panels import (
+    REGIONS_UID,
+    GeneratedDashboard,
+    Parts,
+    base_dashboard,
+    chart,
+    finish,
+    table_panel,
+    unit_from_query,
+)
+from dashboards.grafana.sql import (
+    BOARD_WITH_UNITS,
+    FINAL_TARGET,
+    INDICATOR,
+    INDICATOR_REGIONS_VARIABLE,
+    JUDGED_UNIT,
+    MULTI_REGION_INDICATORS_VARIABLE,
+    PERIOD_END,
+    PERIOD_KIND_LABEL,
+    PROGRAMMES_VARIABLE,
+    PROGRESS_PERCENT,
+    REGION,
+    REPORT_LABEL,
+    rounded,
+    series,
+    status_label,
+    status_severity,
+    table,
+)
+
+# --- Region comparison (variables programme, indicator, region with several values). ------------------------------
+
+REGION_COMPARISON_COLUMNS = (
+    "Địa bàn",
+    "Kỳ",
+    "Thực hiện",
+    "Kế hoạch kỳ",
+    "Mục tiêu",
+    "Đơn vị",
+    "Tiến độ (%)",
+    "Trạng thái",
+    "Báo cáo",
+    "ma_dia_ban",
+)
+REGION_COMPARISON = table(
+    f"""
+WITH {FINAL_TARGET}
+SELECT r.name_vi AS "Địa bàn", s.period AS "Kỳ", {rounded("s.actual")} AS "Thực hiện",
+       {rounded("s.expected")} AS "Kế hoạch kỳ", {rounded("s.target")} AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị", {PROGRESS_PERCENT} AS "Tiến độ (%)",
+       {status_label()} AS "Trạng thái", {REPORT_LABEL} AS "Báo cáo", s.region AS ma_dia_ban
+{BOARD_WITH_UNITS}
+WHERE s.indicator = {INDICATOR} AND s.region = ANY (ARRAY[{REGION}]::text[])
+ORDER BY {status_severity()} DESC, r.name_vi
+""",
+    *REGION_COMPARISON_COLUMNS,
+)
+
+REGION_ACTUALS = series(
+    f"""
+SELECT $__time(ends.at), ends.metric, ends.value AS "Thực hiện"
+FROM (
+    SELECT {PERIOD_END} AS at, r.name_vi || ' (' || {PERIOD_KIND_LABEL} || ')' AS metric, o.value + 0.0 AS value
+    FROM observations_current o
+    JOIN regions r ON r.code = o.region
+    WHERE o.indicator = {INDICATOR} AND o.region = ANY (ARRAY[{REGION}]::text[])) AS ends
+WHERE $__timeFilter(ends.at)
+ORDER BY 1, 2
+""",
+    "metric",
+    "Thực hiện",
+)
+
+
+# --- The dashboard. ---
+
+
+def region_comparison() -> GeneratedDashboard:
+    parts = Parts()
+    builder = (
+        base_dashboard(
+            REGIONS_UID,
+            "So sánh theo địa bàn",
+            "So sánh các địa bàn của một chỉ tiêu: trạng thái và số liệu cạnh nhau — Region comparison for indicators "
+            "tracked in several regions: status and values side by side.",
+            "now-6y/y",
+            "now+5y/y",
+        )
+        .with_variable(parts.variable("programme", "Văn bản", PROGRAMMES_VARIABLE, multi=False))
+        .with_variable(parts.variable("indicator", "Chỉ tiêu", MULTI_REGION_INDICATORS_VARIABLE, multi=False))
+        .with_variable(parts.variable("region", "Địa bàn", INDICATOR_REGIONS_VARIABLE, multi=True))
+    )
+    builder = builder.with_panel(
+        table_panel(
+            parts,
+            "Đánh giá theo địa bàn",
+            "Trạng thái của chỉ tiêu tại từng địa bàn, nặng nhất trước — The indicator's status in each selected region, "
+            "worst first.",
+            REGION_COMPARISON,
+            height=9,
+        )
+    ).with_panel(
+        chart(
+            parts,
+            "Diễn biến theo địa bàn",
+            "Số liệu báo cáo của từng địa bàn, đặt tại cuối kỳ — Reported values of each selected region, at each "
+            "period's end.",
+            height=10,
+        )
+        .with_target(parts.target(REGION_ACTUALS, "A"))
+        .with_target(parts.target(INDICATOR_UNIT, "U"))
+        .with_transformation(unit_from_query("U"))
+    )
+    return finish(REGIONS_UID, builder, parts)
