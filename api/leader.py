@@ -171,6 +171,17 @@ class ElectedRefresher:
             self._conn = None
 
 
+def refresher_leaders(conn: psycopg.Connection[Any]) -> int:
+    """How many sessions hold the refresher's lock on this database: 1, or 0 while no process leads."""
+    row = conn.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        " AND classid::bigint = %s AND objid::bigint = %s",  # a bigint key is stored as two halves
+        [LEADER_LOCK >> 32, LEADER_LOCK & 0xFFFF_FFFF],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def encode(series: Iterable[SeriesKey]) -> Iterator[str]:
     """NOTIFY payloads: JSON lists of [indicator, region] pairs, each under PAYLOAD_BYTES."""
     chunk: list[str] = []

@@ -33,6 +33,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, m
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from api.leader import refresher_leaders
 from indicators.catalogue import Catalogue
 from indicators.clock import VIETNAM, vietnam_today
 from indicators.model import Indicator, RegionLevel, TaskState
@@ -190,6 +191,13 @@ class _BoardFamilies:
             "How long the last full rewrite of the status snapshot took.",
         )
     )
+    refresher_leaders: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_refresher_leaders",
+            "API processes on the database holding the snapshot refresher's lock: 1, whatever the workers and"
+            " replicas; 0 while no process refreshes the snapshot (api/leader.py).",
+        )
+    )
     task_info: GaugeMetricFamily = field(
         default_factory=lambda: GaugeMetricFamily(
             "chitieu_task_info",
@@ -262,6 +270,7 @@ class BoardCollector(Collector):
                     board = compute_board(conn, catalogue, today, grace_days=self._grace_days)
                     counts, evaluations = count_regions(catalogue, board)
                 tasks = list_tasks(conn, today)
+                families.refresher_leaders.add_metric([], float(refresher_leaders(conn)))
             _add_snapshot(families, snapshot)
             _add_indicators(families, catalogue, counts, evaluations)
             _add_tasks(families, catalogue, tasks)

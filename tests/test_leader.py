@@ -14,7 +14,7 @@ import httpx
 import psycopg
 import pytest
 
-from api.leader import PAYLOAD_BYTES, ElectedRefresher, decode, encode
+from api.leader import PAYLOAD_BYTES, ElectedRefresher, decode, encode, refresher_leaders
 from tests.conftest import REPO, WEBHOOK_TOKEN, free_port
 from tests.ingest_helpers import make_key, post_json
 
@@ -69,6 +69,7 @@ def test_one_leads_the_other_forwards_and_takes_over_when_it_stops(
     wait_for(lambda: any(r.leading for r in two_refreshers), 10, "a leader")
     time.sleep(1.5)  # three lock polls of the follower
     assert [r.leading for r in two_refreshers].count(True) == 1
+    assert refresher_leaders(conn) == 1
     leader, follower = sorted(two_refreshers, key=lambda r: not r.leading)
     wait_for(lambda: status(conn) is not None, 30, "the leader's first full refresh")
     insert(conn, "2023-Q2", "2023-04-01 00:00+07", 3500)
@@ -81,6 +82,8 @@ def test_one_leads_the_other_forwards_and_takes_over_when_it_stops(
     insert(conn, "2023-Q3", "2023-07-01 00:00+07", 3600)
     follower.poke({BUDGET})
     wait_for(lambda: status(conn) == ("2023-Q3", 3600.0), 30, "refreshed by the new leader")
+    follower.stop()
+    wait_for(lambda: refresher_leaders(conn) == 0, 5, "the lock goes with its session")
 
 
 def test_a_burst_of_many_series_reaches_the_leader_whole(two_refreshers: list[ElectedRefresher]) -> None:

@@ -104,6 +104,7 @@ def test_chitieu_serve_with_two_workers(db_url: str, conn: psycopg.Connection[An
             assert f"{ACCEPTED} 1.0" in text, "the push counted once, whichever worker answers"
             assert text.count("# TYPE chitieu_indicator_status gauge") == 1
             assert "chitieu_board_scrape_success 1.0" in text
+            assert "chitieu_refresher_leaders 1.0" in text, "one refresher for the two serves' four workers"
             assert ACCEPTED not in httpx.get(f"{second}/metrics", timeout=30).text, "the other serve's counters"
 
         limited = burst([first, second], make_key(db_url), 16)
