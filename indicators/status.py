@@ -186,7 +186,7 @@ def _evaluate(
     as_of: date,
     grace_days: int,
 ) -> Evaluation:
-    series = _visible(series, as_of)
+    series = visible(series, as_of)
     overdue = _report_overdue(plan, series, as_of, grace_days)
     final_target = plan.final.least_demanding if plan.final is not None else None
 
@@ -210,7 +210,7 @@ def _evaluate(
             last_recorded_at=observation.recorded_at if observation is not None else None,
         )
 
-    index = _judged_index(plan, series)
+    index = judged_index(plan, series)
     if plan.never_computable is not None:
         latest = series[index].value if index is not None else None
         return unjudged(Status.not_computable, plan.never_computable, index, latest)
@@ -341,7 +341,7 @@ def _judge(
     )
 
 
-def _visible(series: Sequence[Observation], as_of: date) -> Sequence[Observation]:
+def visible(series: Sequence[Observation], as_of: date) -> Sequence[Observation]:
     """Drop periods ending after `as_of`. Revisions are the latest ones whenever stored: judging mid-2023 after a
     back-fill uses the corrected figures (the revision history keeps what was known when)."""
     end = len(series)
@@ -350,7 +350,7 @@ def _visible(series: Sequence[Observation], as_of: date) -> Sequence[Observation
     return series[:end] if end < len(series) else series
 
 
-def _judged_index(plan: IndicatorPlan, series: Sequence[Observation]) -> int | None:
+def judged_index(plan: IndicatorPlan, series: Sequence[Observation]) -> int | None:
     """The latest value in the target years (values after the final target do not change its outcome)."""
     for index in range(len(series) - 1, -1, -1):
         year = series[index].period.year

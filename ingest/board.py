@@ -9,7 +9,7 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -28,6 +28,7 @@ from indicators.status import (
     expected_series,
     path_baseline,
 )
+from indicators.window import JudgementWindow, judgement_window, window_holds_judgement
 from ingest.revisions import latest_revisions
 
 SeriesKey = tuple[str, str]  # (indicator, region)
@@ -57,12 +58,22 @@ def read_series(
     region: str | None = None,
     pairs: Collection[SeriesKey] | None = None,
     known_at: date | None = None,
+    window: JudgementWindow | None = None,
+    before: date | None = None,
 ) -> dict[SeriesKey, list[Observation]]:
     """The latest revision of every period ending by the date, of every series (or of the indicators, the region,
     the (indicator, region) pairs): one query, each series sorted by period. With `known_at`, only the revisions
-    recorded by the end of that day (in Vietnam): what was known then."""
+    recorded by the end of that day (in Vietnam): what was known then. With `window`, only its periods (see
+    indicators/window.py); with `before`, only the periods starting before that day."""
     conditions = ["period_start < %(cutoff)s"]
     params: dict[str, Any] = {"cutoff": cutoff_for(as_of)}
+    if window is not None:
+        conditions.append("(period_start >= %(since)s OR period = ANY(%(baseline_periods)s))")
+        params["since"] = _start_of(window.start)
+        params["baseline_periods"] = sorted(str(period) for period in window.baseline_periods)
+    if before is not None:
+        conditions.append("period_start < %(before)s")
+        params["before"] = _start_of(before)
     if known_at is not None:
         conditions.append("recorded_at < %(known_at)s")
         params["known_at"] = end_of_day(known_at)
@@ -85,6 +96,59 @@ def read_series(
             series[(indicator, region_code)].append(Observation(_period(period), value, recorded_at, revision))
     for observations in series.values():
         observations.sort(key=lambda o: _order(o.period))
+    return series
+
+
+def _start_of(day: date) -> datetime:
+    return end_of_day(day - timedelta(days=1))
+
+
+def read_judged_series(
+    conn: psycopg.Connection[Any],
+    catalogue: Catalogue,
+    as_of: date,
+    keys: Collection[SeriesKey] | None = None,
+    known_keys: Collection[SeriesKey] = (),
+) -> dict[SeriesKey, list[Observation]]:
+    """What judging the series as of `as_of` reads, without their whole history: each indicator's judgement window
+    (indicators.window), then the older periods of the series whose judgement reaches before it. Judged, the same
+    as `read_series` (test). Without `keys`, every series: those in the window, the ones the catalogue tracks and
+    `known_keys` (the last snapshot's); a series only reported before the window by a region neither tracks nor
+    knows is not read."""
+    windows = {code: judgement_window(indicator, as_of) for code, indicator in catalogue.indicators.items()}
+    by_start: dict[int, list[str]] = defaultdict(list)
+    for code, window in windows.items():
+        by_start[window.first_year].append(code)
+    series: dict[SeriesKey, list[Observation]] = {}
+    for first_year, codes in by_start.items():
+        group_window = JudgementWindow(
+            first_year, frozenset().union(*(windows[code].baseline_periods for code in codes))
+        )
+        in_group = set(codes)
+        wanted = None if keys is None else [key for key in keys if key[0] in in_group]
+        if wanted == []:
+            continue
+        series.update(read_series(conn, as_of, codes, pairs=wanted, window=group_window))
+    if keys is None:
+        everyone = set(series) | set(known_keys)
+        for code, indicator in catalogue.indicators.items():
+            everyone.update((code, region) for region in catalogue.regions_of(indicator))
+        keys = everyone
+    unsure = [
+        key
+        for key in keys
+        if key[0] in windows
+        and not window_holds_judgement(catalogue.indicators[key[0]], windows[key[0]], series.get(key, []), as_of)
+    ]
+    unsure_by_start: dict[int, list[SeriesKey]] = defaultdict(list)
+    for key in unsure:
+        unsure_by_start[windows[key[0]].first_year].append(key)
+    for first_year, group in unsure_by_start.items():
+        start = date(first_year, 1, 1)
+        older = read_series(conn, as_of, pairs=group, before=start)
+        for key, observations in older.items():
+            recent = [o for o in series.get(key, []) if o.period.start >= start]
+            series[key] = observations + recent
     return series
 
 
@@ -173,10 +237,11 @@ def refresh_snapshot(
     """
     started = time.monotonic()
     if only is None:
-        items = list(board_items(catalogue, read_series(conn, as_of)))
+        series = read_judged_series(conn, catalogue, as_of, known_keys=snapshot_keys(conn))
+        items = list(board_items(catalogue, series))
     else:
         wanted = {(indicator, region) for indicator, region in only if indicator in catalogue.indicators}
-        items = list(series_items(catalogue, read_series(conn, as_of, pairs=wanted), wanted))
+        items = list(series_items(catalogue, read_judged_series(conn, catalogue, as_of, wanted), wanted))
     evaluations = evaluate_board(items, as_of, grace_days)
     path_ids: dict[SeriesKey, str] = {}
     drawn_from: dict[str, tuple[Indicator, list[Observation]]] = {}
@@ -221,6 +286,11 @@ def refresh_snapshot(
         # series off track) the dashboards' filtered lists are planned as nested loops (1M: 30 -> 112 ms).
         conn.execute("ANALYZE indicator_status")  # 10,000 series: about 60 ms
     return len(evaluations)
+
+
+def snapshot_keys(conn: psycopg.Connection[Any]) -> set[SeriesKey]:
+    """The series on the board the refresher last wrote."""
+    return {(indicator, region) for indicator, region in conn.execute("SELECT indicator, region FROM indicator_status")}
 
 
 def path_id(catalogue_digest: str, indicator: Indicator, observations: Sequence[Observation]) -> str:

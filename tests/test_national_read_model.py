@@ -16,8 +16,15 @@ from bench.national import PROGRAMME, national_catalogue
 from indicators.catalogue import Catalogue
 from indicators.clock import period_bounds, vietnam_today
 from indicators.periods import Frequency, Period
-from indicators.status import Evaluation, Status
-from ingest.board import board_items, compute_board, read_series, refresh_snapshot, series_items
+from indicators.status import Evaluation, Status, evaluate_board
+from ingest.board import (
+    board_items,
+    compute_board,
+    read_judged_series,
+    read_series,
+    refresh_snapshot,
+    series_items,
+)
 from ingest.catalogue_store import load_catalogue_into, read_catalogue
 from ingest.snapshot import count_snapshot, read_snapshot
 from tests.conftest import REPO
@@ -186,3 +193,61 @@ def _evaluation(indicator: str, region: str, status: Status) -> Evaluation:
         indicator, region, "2025-01", 1.0, 1.0, 1.0, 1.0, 2.0, status, False, 0.5, None, None, None,
         datetime(2025, 2, 1, tzinfo=UTC),
     )  # fmt: skip
+
+
+def test_the_refresh_reads_only_the_judgement_window_and_judges_as_the_whole_history(
+    conn: psycopg.Connection[Any],
+) -> None:
+    """Ten years of months: the refresh reads each indicator's window (indicators/window.py), plus the older periods
+    of the series whose judgement reaches before it (stopped reporting, long gaps), and judges exactly as live."""
+    catalogue = national_catalogue(read_catalogue(conn), **SMALL)
+    load_catalogue_into(conn, REPO / "indicators" / "catalogue", catalogue=catalogue)
+    rng = random.Random(161)
+    regular: set[tuple[str, str]] = set()
+    codes = [code for code, i in catalogue.indicators.items() if i.programme == PROGRAMME]
+    with conn.cursor().copy(
+        "COPY observations (indicator, region, period_start, period, revision, value, status, key_id) FROM STDIN"
+    ) as copy:
+        for number, code in enumerate(codes, start=1):
+            for position, region in enumerate(catalogue.indicators[code].regions):
+                # Most report every month; some stopped in 2019, some have a gap of years, some report rarely.
+                if position % 5 in (0, 4):
+                    regular.add((code, region))
+                last_year = 2019 if position % 5 == 1 else 2025
+                gap = range(2021, 2025) if position % 5 == 2 else range(0)
+                for year in range(2015, last_year + 1):
+                    for month in range(1, 13):
+                        if year in gap or (position % 5 == 3 and rng.random() < 0.8):
+                            continue
+                        period = Period(year, Frequency.month, month)
+                        value = 40 + number + rng.uniform(-5, 5) + (year - 2015) * 2
+                        start = period_bounds(period)[0]
+                        copy.write_row((code, region, start, str(period), 1, value, "official", "t"))
+                        if rng.random() < 0.05:  # a revision
+                            copy.write_row((code, region, start, str(period), 2, value + 1, "official", "t"))
+    catalogue = read_catalogue(conn)
+    for as_of in (date(2025, 2, 10), date(2025, 12, 31), date(2026, 11, 30), date(2020, 6, 1)):
+        whole = read_series(conn, as_of)
+        windowed = read_judged_series(conn, catalogue, as_of, known_keys=set(whole))
+        live = evaluate_board(board_items(catalogue, whole), as_of)
+        judged = evaluate_board(board_items(catalogue, windowed), as_of)
+        assert judged == live, as_of
+        assert len({e.status for e in live}) >= 2
+        read_whole = sum(len(whole[key]) for key in regular)
+        read_windowed = sum(len(windowed[key]) for key in regular)
+        if as_of.year >= 2025:  # a regular series: the last two years of eleven (and the baseline)
+            assert read_windowed < read_whole / 4, (as_of, read_windowed, read_whole)
+        # A push's few series are read the same way.
+        keys = set(random.Random(as_of.toordinal()).sample(sorted(whole), 12))
+        few = read_judged_series(conn, catalogue, as_of, keys)
+        assert evaluate_board(series_items(catalogue, few, keys), as_of) == evaluate_board(
+            series_items(catalogue, whole, keys), as_of
+        )
+    as_of = date(2025, 12, 31)
+    live = compute_board(conn, catalogue, as_of)
+    assert refresh_snapshot(conn, catalogue, as_of) == len(live)
+    snapshot = {(e.indicator, e.region): e for e in read_snapshot(conn)}
+    for expected in live:
+        assert snapshot[(expected.indicator, expected.region)] == Evaluation(
+            **{**_fields(expected), "period_target": None}
+        )
