@@ -110,13 +110,26 @@ def read_snapshot(
 ) -> list[Evaluation]:
     """The snapshot's evaluations in key order (indicator, region), of the indicators and regions given (None: all),
     after the key `after`, at most `limit`."""
+    rows = read_snapshot_rows(conn, indicators=indicators, regions=regions, after=after, limit=limit)
+    return [_evaluation(row) for row in rows]
+
+
+def read_snapshot_rows(
+    conn: psycopg.Connection[Any],
+    *,
+    indicators: Collection[str] | None = None,
+    regions: Collection[str] | None = None,
+    after: SeriesKey | None = None,
+    limit: int | None = None,
+) -> list[tuple[Any, ...]]:
+    """The rows of `read_snapshot` (columns as SNAPSHOT_COLUMNS), for writers that encode them directly."""
     query, params = _select(indicators, regions, after)
     if limit is not None:
         query += sql.SQL(" LIMIT %(limit)s")
         params["limit"] = limit
     with conn.cursor(binary=True) as cur:
         cur.execute(query, params)
-        return [_evaluation(row) for row in cur.fetchall()]
+        return cur.fetchall()
 
 
 @dataclass(frozen=True)
