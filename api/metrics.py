@@ -36,9 +36,9 @@ from prometheus_client.registry import Collector
 from api.leader import refresher_leaders
 from indicators.catalogue import Catalogue
 from indicators.clock import VIETNAM, vietnam_today
-from indicators.model import Indicator, RegionLevel, TaskState
-from indicators.paths import EXACT, HIGHER, YearRule, period_facts, plan_for
-from indicators.periods import Period
+from indicators.gaps import gap_ratio
+from indicators.model import RegionLevel, TaskState
+from indicators.paths import plan_for
 from indicators.status import DEFAULT_GRACE_DAYS, Evaluation, Status
 from ingest.board import compute_board
 from ingest.catalogue_store import read_catalogue
@@ -408,28 +408,6 @@ def _add_tasks(families: _BoardFamilies, catalogue: Catalogue, tasks: list[TaskR
 def deadline(due: date) -> datetime:
     """The end of the due date in Vietnam: a task due on 31/12 may be done until midnight."""
     return datetime.combine(due + timedelta(days=1), datetime.min.time(), tzinfo=VIETNAM)
-
-
-def gap_ratio(indicator: Indicator, evaluation: Evaluation) -> float | None:
-    """(actual - expected) / |expected|, signed so that negative is behind the path; None when undefined."""
-    if evaluation.actual is None or evaluation.expected is None or evaluation.period is None:
-        return None
-    if evaluation.expected == 0:
-        return None
-    relative = (evaluation.actual - evaluation.expected) / abs(evaluation.expected)
-    sense = _judged_sense(indicator, Period.parse(evaluation.period))
-    return -abs(relative) if sense == EXACT else relative * sense
-
-
-def _judged_sense(indicator: Indicator, period: Period) -> int:
-    """Which way is better for the target a value of `period` is judged against (as IndicatorPlan.band chooses)."""
-    plan = plan_for(indicator)
-    if period_facts(period).year_end and period.year == plan.final_year and plan.final is not None:
-        return plan.final.sense
-    rule = plan.years.get(period.year)
-    if isinstance(rule, YearRule):
-        return rule.target.sense
-    return plan.final.sense if plan.final is not None else HIGHER
 
 
 def scrape_registry(

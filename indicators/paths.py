@@ -457,19 +457,45 @@ def plan_for(indicator: Indicator) -> IndicatorPlan:
 _plans: dict[int, tuple[Indicator, IndicatorPlan]] = {}
 
 
-def judged_unit(indicator: Indicator) -> tuple[str, str]:
-    """The unit of the values the status engine judges (the basis of the compiled plan), in Vietnamese and English:
-    the one rule, used by the Prometheus rules; the dashboards read the same basis from the targets."""
+def path_periods(indicator: Indicator, first_year: int, last_year: int) -> list[Period]:
+    """Every reporting period of the indicator within the years, in order: the periods its target path is drawn for."""
+    periods = []
+    period = Period(first_year, indicator.frequency, 1)
+    while period.year <= last_year:
+        periods.append(period)
+        period = period.next()
+    return periods
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How the status engine judges an indicator's values (its compiled plan): the one rule for the Prometheus rules'
+    texts and for the dashboards, which read it from the snapshot (indicator_judgements) instead of re-deriving it."""
+
+    basis: TargetBasis  # the final target's basis: the judged terms
+    unit_vi: str  # the judged unit in words, for the alerts
+    unit_en: str
+    symbol_vi: str  # the judged unit as a table's unit column shows it
+    decimals: int  # judged values in the indicator's own unit keep its decimals (none for counts), others 2
+    final_year: int  # the last year of the final target
+
+
+def judgement(indicator: Indicator) -> Judgement:
+    plan = plan_for(indicator)
     unit = UNITS[indicator.unit]
-    match plan_for(indicator).basis:
+    match plan.basis:
         case TargetBasis.multiple_of_baseline:
-            return "lần so với năm gốc", "times the baseline"
+            words, symbol = ("lần so với năm gốc", "times the baseline"), "lần"
         case TargetBasis.average_growth:
-            return "%/năm (bình quân)", "% a year on average"
+            words, symbol = ("%/năm (bình quân)", "% a year on average"), "%/năm"
         case TargetBasis.change_per_period:
-            return (
+            words = (
                 f"{unit.symbol_vi} (mức cải thiện so với cùng kỳ năm trước)",
                 f"{unit.name_en} of improvement on the previous year",
             )
+            # A change of a percentage is in points.
+            symbol = "điểm %" if unit.bounded or unit.code == "percent_change" else unit.symbol_vi
         case _:
-            return unit.symbol_vi, unit.name_en
+            words, symbol = (unit.symbol_vi, unit.name_en), unit.symbol_vi
+    decimals = unit.decimals if plan.basis is TargetBasis.value else 2
+    return Judgement(plan.basis, words[0], words[1], symbol, decimals, plan.final_year)

@@ -19,6 +19,7 @@ from psycopg import sql
 from indicators.catalogue import Catalogue
 from indicators.clock import end_of_day, period_bounds
 from indicators.model import Indicator
+from indicators.paths import path_periods
 from indicators.periods import Period
 from indicators.status import (
     DEFAULT_GRACE_DAYS,
@@ -335,13 +336,3 @@ def _delete_series(conn: psycopg.Connection[Any], table: str, keys: Collection[S
 def _columns(keys: Collection[SeriesKey]) -> tuple[list[str], list[str]]:
     """The indicators and the regions of the keys, in the same order: two arrays for unnest()."""
     return [indicator for indicator, _ in keys], [region for _, region in keys]
-
-
-def path_periods(indicator: Indicator, first_year: int, last_year: int) -> list[Period]:
-    """Every reporting period of the indicator within the years, in order."""
-    periods = []
-    period = Period(first_year, indicator.frequency, 1)
-    while period.year <= last_year:
-        periods.append(period)
-        period = period.next()
-    return periods

@@ -17,6 +17,7 @@ from psycopg.rows import dict_row
 from indicators.catalogue import Catalogue, load_catalogue
 from indicators.errors import CatalogueLoadRefused
 from indicators.model import Agency, Indicator, Programme, Region, Task
+from indicators.paths import judgement
 
 
 @dataclass
@@ -124,6 +125,7 @@ def _load(conn: psycopg.Connection[Any], catalogue: Catalogue, archive: bool) ->
             conn.execute("DELETE FROM indicators WHERE code = %s", [code])
             report.deleted.append(code)
 
+    _write_judgements(conn, catalogue)
     _load_tasks(conn, catalogue, version)
     report.tasks = len(catalogue.tasks)
     conn.execute(
@@ -222,6 +224,25 @@ def _upsert_indicator(
                 target.basis.value, target.value, target.low, target.high, target.strict, target.quote, target.reason,
             ],
         )  # fmt: skip
+
+
+def _write_judgements(conn: psycopg.Connection[Any], catalogue: Catalogue) -> None:
+    """How the engine judges each indicator (indicators.paths.judgement), for the dashboards' SQL: rewritten on every
+    load, since it follows from the code's rules as well as from the definition."""
+    rows = []
+    for indicator in catalogue.indicators.values():
+        judged = judgement(indicator)
+        rows.append(
+            (indicator.code, judged.basis.value, judged.unit_vi, judged.unit_en, judged.symbol_vi, judged.decimals,
+             judged.final_year)
+        )  # fmt: skip
+    conn.cursor().executemany(
+        "INSERT INTO indicator_judgements (indicator, basis, unit_vi, unit_en, symbol_vi, decimals, final_year)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (indicator) DO UPDATE SET basis = excluded.basis,"
+        " unit_vi = excluded.unit_vi, unit_en = excluded.unit_en, symbol_vi = excluded.symbol_vi,"
+        " decimals = excluded.decimals, final_year = excluded.final_year",
+        rows,
+    )
 
 
 def _load_tasks(conn: psycopg.Connection[Any], catalogue: Catalogue, version: int) -> None:

@@ -9,9 +9,10 @@ import psycopg
 from indicators.catalogue import Catalogue
 from indicators.clock import end_of_day
 from indicators.model import Indicator
+from indicators.paths import path_periods
 from indicators.periods import Period
 from indicators.status import Evaluation, Observation, evaluate, expected_series
-from ingest.board import cutoff_for, path_periods
+from ingest.board import cutoff_for
 
 
 @dataclass(frozen=True)

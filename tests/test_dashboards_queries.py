@@ -55,11 +55,11 @@ from dashboards.grafana.timeliness import OFFICES, SUBMISSIONS, SUBMISSIONS_PER_
 from indicators.catalogue import Catalogue
 from indicators.clock import VIETNAM, period_bounds
 from indicators.model import Direction, Indicator, PathKind, TargetBasis
-from indicators.paths import plan_for
+from indicators.paths import path_periods, plan_for
 from indicators.periods import Frequency, Period
 from indicators.status import Evaluation, Observation, Status, expected_series
 from indicators.units import UNITS
-from ingest.board import compute_board, path_periods, refresh_snapshot
+from ingest.board import compute_board, refresh_snapshot
 from ingest.catalogue_store import read_catalogue
 from ingest.database import connect
 from ingest.keys import create_key

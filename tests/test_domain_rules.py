@@ -1,14 +1,20 @@
 """Domain rules live once, in indicators/: the observation status vocabulary (and migration 0001's CHECK, which
-cannot import it), the task overdue rule (tasks_store and the task dashboards' SQL)."""
+cannot import it), the task overdue rule (tasks_store and the task dashboards' SQL), the judged basis, unit and
+decimals (the Prometheus rules, and the dashboards through indicator_judgements)."""
 
 import re
 from datetime import date
 
+import psycopg
+
+from dashboards.grafana.build import build_dashboards
 from dashboards.grafana.tasks import task_list
 from dashboards.grafana.vocabulary import OBSERVATION_STATUS_LABELS
+from indicators.catalogue import load_catalogue
 from indicators.cells import STATUS_LABELS_VI
 from indicators.model import CLOSED_TASK_STATES, TaskState, task_overdue
 from indicators.observation_status import STATUS_RANKS, ObservationStatus
+from indicators.paths import judgement
 from tests.conftest import REPO
 
 
@@ -39,3 +45,25 @@ def test_the_task_dashboards_name_the_same_closed_states() -> None:
     sql = task_list(only_overdue=True).sql
     closed = ", ".join(f"'{state.value}'" for state in CLOSED_TASK_STATES)
     assert f"NOT IN ({closed})) AS overdue" in sql
+
+
+def test_the_judgement_the_dashboards_read_is_the_engines(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    catalogue = load_catalogue()
+    stored = conn.execute(
+        "SELECT indicator, basis, unit_vi, unit_en, symbol_vi, decimals, final_year FROM indicator_judgements"
+    ).fetchall()
+    assert {row[0]: row[1:] for row in stored} == {
+        code: (judged.basis.value, judged.unit_vi, judged.unit_en, judged.symbol_vi, judged.decimals, judged.final_year)
+        for code, indicator in catalogue.indicators.items()
+        for judged in [judgement(indicator)]
+    }
+
+
+def test_no_dashboard_re_derives_the_judgement() -> None:
+    catalogue = load_catalogue()
+    for dashboard in build_dashboards(catalogue):
+        for query in dashboard.queries:
+            # The basis is read (f.basis names it), never picked from the targets, nor the judged unit worked out.
+            assert "final_target" not in query.sql and "THEN 'lần'" not in query.sql, dashboard.uid
+    judged = [query.sql for dashboard in build_dashboards(catalogue) for query in dashboard.queries]
+    assert sum("indicator_judgements" in sql for sql in judged) >= 5

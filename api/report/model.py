@@ -27,11 +27,10 @@ from api.report.words import (
 )
 from indicators.catalogue import Catalogue
 from indicators.model import Indicator, Programme, Target, TargetBasis
-from indicators.paths import plan_for
+from indicators.paths import path_periods, plan_for
 from indicators.periods import Frequency, Period
 from indicators.status import Evaluation, Observation, Status, expected_series, report_due
 from indicators.units import UNITS
-from ingest.board import path_periods
 
 ROMAN = ("I", "II", "III", "IV")
 NEEDS_A_PAGE = (Status.off_track, Status.missed)

@@ -19,14 +19,14 @@ from dashboards.grafana.panels import (
 from dashboards.grafana.sql import (
     ACTUAL_SERIES,
     BASIS_LABEL,
-    BOARD_WITH_UNITS,
-    FINAL_TARGET,
+    BOARD_WITH_JUDGEMENTS,
     FREQUENCY_LABEL,
     GROUP_LABEL,
     INDICATOR,
     INDICATOR_REGIONS_VARIABLE,
     INDICATORS_VARIABLE,
     JUDGED_UNIT,
+    JUDGEMENTS,
     OBSERVATION_STATUS_LABEL,
     PERIOD_END,
     PERIOD_SERIES,
@@ -92,14 +92,13 @@ EVALUATION_COLUMNS = (
 )
 INDICATOR_EVALUATION = table(
     f"""
-WITH {FINAL_TARGET}
 SELECT {status_label()} AS "Trạng thái", s.period AS "Kỳ", {rounded("s.actual")} AS "Thực hiện",
        {rounded("s.expected")} AS "Kế hoạch kỳ", {rounded("s.low")} AS "Cận dưới", {rounded("s.high")} AS "Cận trên",
        {rounded("s.target")} AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị",
        {BASIS_LABEL} AS "Cơ sở đánh giá", {PROGRESS_PERCENT} AS "Tiến độ (%)", {rounded("s.projection")} AS "Dự báo cuối kỳ",
        {PROJECTION_LABEL} AS "Dự báo", {REPORT_LABEL} AS "Báo cáo", s.reason AS "Ghi chú",
        to_char(s.as_of, 'DD/MM/YYYY') AS "Tính đến ngày"
-{BOARD_WITH_UNITS}
+{BOARD_WITH_JUDGEMENTS}
 WHERE s.indicator = {INDICATOR} AND s.region = {REGION}
 """,
     *EVALUATION_COLUMNS,
@@ -123,12 +122,11 @@ ORDER BY 1, 2
 # bases the path is a multiple, an average rate or a yearly change, not comparable with the reported values.
 INDICATOR_PATH = series(
     f"""
-WITH {FINAL_TARGET}
 SELECT $__time(p.period_end), p.expected AS "Kế hoạch (đường chỉ tiêu)",
        CASE WHEN p.low < p.high THEN p.low END AS "Cận dưới",
        CASE WHEN p.low < p.high THEN p.high END AS "Cận trên"
 FROM indicator_path p
-JOIN final_target f ON f.indicator = p.indicator AND f.basis = 'value'
+JOIN {JUDGEMENTS} ON f.indicator = p.indicator AND f.basis = 'value'
 WHERE p.indicator = {INDICATOR} AND p.region = {REGION} AND $__timeFilter(p.period_end)
 ORDER BY 1
 """,
@@ -139,11 +137,10 @@ ORDER BY 1
 
 INDICATOR_TARGET_LINE = series(
     f"""
-WITH {FINAL_TARGET}
 SELECT $__time(p.period_end), s.target AS "Mục tiêu cuối kỳ"
 FROM indicator_path p
 JOIN indicator_status s ON s.indicator = p.indicator AND s.region = p.region
-JOIN final_target f ON f.indicator = p.indicator AND f.basis = 'value'
+JOIN {JUDGEMENTS} ON f.indicator = p.indicator AND f.basis = 'value'
 WHERE p.indicator = {INDICATOR} AND p.region = {REGION} AND s.target IS NOT NULL
   AND $__timeFilter(p.period_end)
 ORDER BY 1
@@ -154,13 +151,12 @@ ORDER BY 1
 # From the value judged to the projection at the end of the final target (for a flow: the end of the judged year).
 INDICATOR_PROJECTION = series(
     f"""
-WITH {FINAL_TARGET},
-judged AS (
+WITH judged AS (
     SELECT s.indicator, s.region, s.period, s.actual, s.projection,
-           CASE WHEN i.path_kind = 'flow' THEN left(s.period, 4)::int ELSE f.last_year END AS projection_year
+           CASE WHEN i.path_kind = 'flow' THEN left(s.period, 4)::int ELSE f.final_year END AS projection_year
     FROM indicator_status s
     JOIN indicators i ON i.code = s.indicator
-    JOIN final_target f ON f.indicator = s.indicator AND f.basis = 'value'
+    JOIN {JUDGEMENTS} ON f.indicator = s.indicator AND f.basis = 'value'
     WHERE s.indicator = {INDICATOR} AND s.region = {REGION} AND s.projection IS NOT NULL),
 points AS (
     SELECT p.period_end AS at, j.actual AS value

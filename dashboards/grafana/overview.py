@@ -17,10 +17,9 @@ from dashboards.grafana.panels import (
 )
 from dashboards.grafana.sql import (
     BOARD_FROM,
-    BOARD_WITH_UNITS,
+    BOARD_WITH_JUDGEMENTS,
     DETAIL_COLUMN,
     DETAIL_URL,
-    FINAL_TARGET,
     FREQUENCY_LABEL,
     GROUP_LABEL,
     GROUP_ORDER,
@@ -112,7 +111,6 @@ def overview_board(programme: str) -> PanelQuery:
     """One row per indicator and region: the board, worst first."""
     return table(
         f"""
-WITH {FINAL_TARGET}
 SELECT i.number AS "Số TT", i.name_vi AS "Chỉ tiêu", r.name_vi AS "Địa bàn", s.period AS "Kỳ",
        {rounded("s.actual")} AS "Thực hiện", {rounded("s.expected")} AS "Kế hoạch kỳ",
        {rounded("s.target")} AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị", {PROGRESS_PERCENT} AS "Tiến độ (%)",
@@ -120,7 +118,7 @@ SELECT i.number AS "Số TT", i.name_vi AS "Chỉ tiêu", r.name_vi AS "Địa b
        {status_label()} AS "Trạng thái", {REPORT_LABEL} AS "Báo cáo", s.reason AS "Ghi chú",
        {DETAIL_URL} AS "{DETAIL_COLUMN}",
        i.programme AS ma_chuong_trinh, s.indicator AS ma_chi_tieu, s.region AS ma_dia_ban
-{BOARD_WITH_UNITS}
+{BOARD_WITH_JUDGEMENTS}
 WHERE i.programme = {literal(programme)} AND s.region = ANY (ARRAY[{REGION}]::text[])
 ORDER BY {status_severity()} DESC, {NUMBER_ORDER}, r.name_vi
 """,
@@ -150,13 +148,12 @@ def overview_off_track(programme: str) -> PanelQuery:
     """Indicators off their path, and final targets missed."""
     return table(
         f"""
-WITH {FINAL_TARGET}
 SELECT i.name_vi AS "Chỉ tiêu", r.name_vi AS "Địa bàn", s.period AS "Kỳ", {rounded("s.actual")} AS "Thực hiện",
        {rounded("s.expected")} AS "Kế hoạch kỳ", {rounded("s.target")} AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị",
        {PROGRESS_PERCENT} AS "Tiến độ (%)", {status_label()} AS "Trạng thái", a.name_vi AS "Cơ quan chủ trì",
        {DETAIL_URL} AS "{DETAIL_COLUMN}",
        i.programme AS ma_chuong_trinh, s.indicator AS ma_chi_tieu, s.region AS ma_dia_ban
-{BOARD_WITH_UNITS}
+{BOARD_WITH_JUDGEMENTS}
 WHERE i.programme = {literal(programme)} AND s.region = ANY (ARRAY[{REGION}]::text[])
   AND s.status IN ('off_track', 'missed')
 ORDER BY {status_severity()} DESC, {NUMBER_ORDER}, r.name_vi

@@ -12,8 +12,7 @@ from dashboards.grafana.panels import (
     unit_from_query,
 )
 from dashboards.grafana.sql import (
-    BOARD_WITH_UNITS,
-    FINAL_TARGET,
+    BOARD_WITH_JUDGEMENTS,
     INDICATOR,
     INDICATOR_REGIONS_VARIABLE,
     JUDGED_UNIT,
@@ -47,11 +46,10 @@ REGION_COMPARISON_COLUMNS = (
 )
 REGION_COMPARISON = table(
     f"""
-WITH {FINAL_TARGET}
 SELECT r.name_vi AS "Địa bàn", s.period AS "Kỳ", {rounded("s.actual")} AS "Thực hiện",
        {rounded("s.expected")} AS "Kế hoạch kỳ", {rounded("s.target")} AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị", {PROGRESS_PERCENT} AS "Tiến độ (%)",
        {status_label()} AS "Trạng thái", {REPORT_LABEL} AS "Báo cáo", s.region AS ma_dia_ban
-{BOARD_WITH_UNITS}
+{BOARD_WITH_JUDGEMENTS}
 WHERE s.indicator = {INDICATOR} AND s.region = ANY (ARRAY[{REGION}]::text[])
 ORDER BY {status_severity()} DESC, r.name_vi
 """,

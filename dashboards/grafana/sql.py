@@ -35,7 +35,7 @@ from dashboards.grafana.vocabulary import (
     STATUS_SEVERITY,
 )
 from indicators.clock import VIETNAM_ZONE_NAME
-from indicators.model import Group, TargetBasis
+from indicators.model import Group
 from indicators.periods import Frequency
 from indicators.units import UNITS
 
@@ -107,22 +107,11 @@ UNITS_TABLE = (
     + ") AS u (code, symbol_vi, grafana, bounded, decimals)"
 )
 
-# The basis of the final target (as Indicator.final_target picks it): the terms indicator_status is written in.
-FINAL_TARGET = (
-    "final_target AS (SELECT DISTINCT ON (indicator) indicator, basis, last_year FROM targets"
-    " ORDER BY indicator, last_year DESC, first_year, ordinal)"
-)
-# The unit of the judged values: the indicator's own unless the final target judges a multiple, an average growth or
-# a change on the previous year (in points for percentages).
-JUDGED_UNIT = (
-    f"CASE f.basis WHEN {literal(TargetBasis.multiple_of_baseline)} THEN 'lần'"
-    f" WHEN {literal(TargetBasis.average_growth)} THEN '%/năm'"
-    f" WHEN {literal(TargetBasis.change_per_period)} THEN"
-    " CASE WHEN u.bounded OR i.unit = 'percent_change' THEN 'điểm %' ELSE u.symbol_vi END"
-    " ELSE u.symbol_vi END"
-)
-# Judged values in the indicator's own unit keep its decimals (none for counts); multiples, rates and changes 2.
-JUDGED_DECIMALS = f"CASE WHEN f.basis = {literal(TargetBasis.value)} THEN coalesce(u.decimals, 2) ELSE 2 END"
+# How the status engine judges each indicator (indicators.paths.judgement), as the snapshot's writer stored it: the
+# basis, the unit of the judged values and their decimals are read, never re-derived here.
+JUDGEMENTS = "indicator_judgements f"
+JUDGED_UNIT = "f.symbol_vi"
+JUDGED_DECIMALS = "f.decimals"
 
 
 def rounded(expression: str, decimals: str = JUDGED_DECIMALS) -> str:
@@ -165,11 +154,8 @@ BOARD_FROM = (
     " JOIN indicators i ON i.code = s.indicator AND i.archived_at IS NULL"
     " JOIN regions r ON r.code = s.region"
 )
-BOARD_WITH_UNITS = (
-    f"{BOARD_FROM}"
-    " LEFT JOIN final_target f ON f.indicator = s.indicator"
-    f" LEFT JOIN {UNITS_TABLE} ON u.code = i.unit"
-    " LEFT JOIN agencies a ON a.code = i.owner"
+BOARD_WITH_JUDGEMENTS = (
+    f"{BOARD_FROM} LEFT JOIN {JUDGEMENTS} ON f.indicator = s.indicator LEFT JOIN agencies a ON a.code = i.owner"
 )
 
 

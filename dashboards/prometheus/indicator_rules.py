@@ -13,9 +13,8 @@ from dashboards.prometheus.templates import (
     selector,
 )
 from indicators.catalogue import Catalogue
-from indicators.model import Indicator, TargetBasis
-from indicators.paths import judged_unit, plan_for
-from indicators.units import UNITS
+from indicators.model import Indicator
+from indicators.paths import judgement, plan_for
 
 
 def indicator_rules(catalogue: Catalogue, indicator: Indicator, options: RuleOptions) -> list[AlertRule]:
@@ -25,8 +24,9 @@ def indicator_rules(catalogue: Catalogue, indicator: Indicator, options: RuleOpt
     labels = {"indicator": indicator.code, "programme": programme.id, "province": programme.province}
     if indicator.owner:
         labels["owner"] = indicator.owner
-    unit_vi, unit_en = judged_unit(indicator)
-    numbers = Numbers(0 if UNITS[indicator.unit].counts and plan_for(indicator).basis is TargetBasis.value else 2)
+    judged = judgement(indicator)
+    unit_vi, unit_en = judged.unit_vi, judged.unit_en
+    numbers = Numbers(judged.decimals)
     # 1 “Tốc độ tăng trưởng…”: the number as the document prints it, then the name.
     numbered_vi = f"“{go_template_literal(indicator.name_vi)}”"
     if indicator.number:
