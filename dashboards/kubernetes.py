@@ -167,18 +167,3 @@ def files_of(maps: dict[str, dict[str, Any]]) -> dict[str, str]:
 def overlays(k8s_dir: Path = K8S_DIR) -> list[Path]:
     """The overlays that get monitoring ConfigMaps: those with a config.env."""
     return sorted(path.parent for path in (k8s_dir / "overlays").glob("*/config.env"))
-
-
-def differences(overlay_dir: Path, files: dict[str, str]) -> list[str]:
-    """What the script would change, one line each."""
-    directory = overlay_dir / MONITORING_DIR
-    problems = []
-    for name, text in files.items():
-        path = directory / name
-        if not path.is_file():
-            problems.append(f"{path}: missing")
-        elif path.read_text(encoding="utf-8") != text:
-            problems.append(f"{path}: differs from what the catalogue generates")
-    if directory.is_dir():
-        problems.extend(f"{path}: stale" for path in sorted(directory.glob("*.yaml")) if path.name not in files)
-    return problems
