@@ -289,6 +289,8 @@ def document(schema: dict[str, Any]) -> None:
             if "requestBody" in operation:
                 responses.setdefault("400", problem_doc("Không đọc được nội dung (unreadable body)"))
             parameters = operation.get("parameters", [])
+            if any(p.get("name") == "cursor" for p in parameters):
+                responses.setdefault("400", problem_doc("Con trỏ không hợp lệ (a cursor that is not a page's `next`)"))
             if any(p.get("in") == "path" for p in parameters) or (method == "get" and parameters):
                 responses.setdefault("404", problem_doc("Không tìm thấy (an unknown code in the path or a filter)"))
             responses.setdefault(

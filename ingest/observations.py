@@ -143,6 +143,10 @@ def ingest_batch(
     _ensure_stage(conn)
     with conn.transaction() as transaction:
         count = 0
+        # The staging COPY lasts as long as reading and validating the body takes, which the request deadline bounds;
+        # the statement timeout is for the statements that follow.
+        row = conn.execute("SELECT current_setting('statement_timeout'), set_config('statement_timeout', '0', true)")
+        statement_timeout = row.fetchone()[0]  # type: ignore[index]
         with conn.cursor().copy(
             "COPY stage (row, indicator, region, period_start, period, value, status, note) FROM STDIN"
         ) as copy:
@@ -155,6 +159,7 @@ def ingest_batch(
                     summary.errors.extend(result)
                 else:
                     copy.write_row(result)
+        conn.execute("SELECT set_config('statement_timeout', %s, true)", [statement_timeout])
         if isinstance(rows, JsonStream) and rows.dry_run:
             dry_run = summary.dry_run = True
         if validator.scope_errors:

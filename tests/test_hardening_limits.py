@@ -319,3 +319,26 @@ def test_a_client_gone_mid_body_is_logged_as_such_not_as_our_error(
         time.sleep(0.05)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert http.get("/healthz").status_code == 200
+
+
+@limits(statement_timeout_ms=200)
+def test_reading_a_slow_batch_is_bound_by_the_deadline_not_the_statement_timeout(
+    served: tuple[httpx.Client, FastAPI], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The staging COPY lasts while the body is read and validated (a large batch on a busy machine: longer than the
+    statement timeout); that must not cancel the batch. The statements after it keep the timeout."""
+    from ingest.validation import RowValidator
+
+    validate = RowValidator.validate
+
+    def slow_validate(self: RowValidator, number: int, raw: dict[str, Any]) -> Any:
+        time.sleep(0.25)
+        return validate(self, number, raw)
+
+    monkeypatch.setattr(RowValidator, "validate", slow_validate)
+    http, _ = served
+    response = post_json(http, make_key(db_url), [row("2023-Q1"), row("2023-Q2")])
+    assert response.status_code == 200, response.text
+    assert response.json()["imported"] == 2
+    with psycopg.connect(db_url) as check:
+        assert count(check, "observations") == 2
