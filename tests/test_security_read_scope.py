@@ -74,6 +74,12 @@ def test_a_dong_thap_key_cannot_read_quang_ngai_series_status_alerts_indicators_
     tasks = keyed.get("/v1/tasks", headers=dong_thap).json()["items"]
     assert all(task["programme"] == "dthap-2023" for task in tasks)
 
+    programmes = keyed.get("/v1/programmes", headers=dong_thap).json()["items"]
+    assert [p["id"] for p in programmes] == ["dthap-2023"]
+    regions = keyed.get("/v1/regions", headers=dong_thap).json()["items"]
+    assert regions and all(r["code"] == "dong_thap" or r.get("parent") == "dong_thap" for r in regions)
+    assert "quang_ngai" not in {r["code"] for r in regions}
+
     series = keyed.get("/v1/indicators/dthap-2023.grdp_growth/series", headers=dong_thap)
     assert series.status_code == 200
     assert [p["actual"] for p in series.json()["points"] if p["actual"] is not None] == [6.5]

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from api.auth import ReaderDep
 from api.deps import CatalogueDep, IsoDate, PoolDep
 from api.paging import Cursor, Limit, Page, page
 from api.problems import Problem
@@ -143,11 +142,12 @@ def indicator_out(catalogue: Catalogue, indicator: Indicator) -> IndicatorOut:
 
 @router.get("/programmes", summary="Chương trình, nghị quyết (programmes)")
 def get_programmes(
-    catalogue: CatalogueDep, _: ReaderDep, limit: Limit = None, cursor: Cursor = None
+    catalogue: CatalogueDep, scope: ReadScopeDep, limit: Limit = None, cursor: Cursor = None
 ) -> Page[ProgrammeOut]:
     programmes = [
         ProgrammeOut(**dict(p), source=catalogue.sources[p.id], indicators=_count(catalogue, p.id))
         for p in catalogue.programmes.values()
+        if scope.programme_ok(p.id)
     ]
     return page(programmes, lambda p: p.id, limit, cursor)
 
@@ -157,8 +157,11 @@ def _count(catalogue: Catalogue, programme: str) -> int:
 
 
 @router.get("/regions", summary="Địa bàn (regions)")
-def get_regions(catalogue: CatalogueDep, _: ReaderDep, limit: Limit = None, cursor: Cursor = None) -> Page[Region]:
-    return page(list(catalogue.regions.values()), lambda r: r.code, limit, cursor)
+def get_regions(
+    catalogue: CatalogueDep, scope: ReadScopeDep, limit: Limit = None, cursor: Cursor = None
+) -> Page[Region]:
+    regions = [region for region in catalogue.regions.values() if scope.region_ok(region.code)]
+    return page(regions, lambda r: r.code, limit, cursor)
 
 
 @router.get("/indicators", summary="Chỉ tiêu (indicators), with targets and paths")
