@@ -286,7 +286,7 @@ def test_monitoring_config_maps_carry_the_generated_files(catalogue: Any) -> Non
     site = Site("chitieu-test", "https://chitieu.test", "https://grafana.chitieu.test")
     maps = monitoring_config_maps(catalogue, site)
     rules = [m for m in maps.values() if m["metadata"]["labels"]["app.kubernetes.io/component"] == "prometheus-rules"]
-    assert len(rules) == len(catalogue.programmes)
+    assert len(rules) == len(catalogue.programmes) + 1  # and the service's own rules (service.yml)
     dashboards = [m for m in maps.values() if m["metadata"]["labels"].get("grafana_dashboard") == "1"]
     assert len(dashboards) == len(list((REPO / "deploy" / "grafana" / "dashboards").glob("*.json")))
     files = files_of(maps)

@@ -12,8 +12,9 @@ from ruamel.yaml import YAML
 from api.settings import Settings
 from dashboards.alertmanager import AlertmanagerOptions, alertmanager_config
 from dashboards.generate import DEPLOY_DIR, PROMTOOL_TESTS_DIR, RULES_DIR, GenerateInputs, drift, generate
-from dashboards.prometheus.files import rule_groups
+from dashboards.prometheus.files import rule_files, rule_groups
 from dashboards.prometheus.model import SEVERITY, AlertName, AlertRule, RuleOptions
+from dashboards.prometheus.service_rules import service_group
 from dashboards.prometheus.templates import duration_text
 from indicators.catalogue import Catalogue, load_catalogue
 from indicators.paths import plan_for
@@ -113,6 +114,20 @@ def test_a_rule_without_routing_labels_is_refused() -> None:
         AlertRule.model_validate(good | {"labels": {"programme": "p", "province": "x", "severity": "info"}})
     with pytest.raises(ValidationError, match="owner is empty"):
         AlertRule.model_validate(good | {"labels": good["labels"] | {"owner": ""}})  # type: ignore[operator]
+
+
+def test_the_snapshot_freshness_has_its_own_alert_at_the_service_level() -> None:
+    """Issue 15.2: the snapshot's age is a metric with an alert (rules/service.yml), its threshold an option; it needs
+    no programme or province (the service's own), and a programme's alert still does."""
+    group = service_group(RuleOptions(snapshot_stale_seconds=900))
+    (rule,) = group.rules
+    assert rule.alert is AlertName.snapshot_stale and rule.labels == {"severity": "warning", "service": "chitieu"}
+    assert "chitieu_status_snapshot_computed_timestamp_seconds) > 900" in rule.expr
+    assert "absent(chitieu_status_snapshot_computed_timestamp_seconds)" in rule.expr
+    assert "15 phút" in rule.annotations["description"]
+    assert "service.yml" in rule_files(load_catalogue(REPO / "indicators" / "catalogue"), RuleOptions())
+    with pytest.raises(ValidationError):
+        RuleOptions(snapshot_stale_seconds=10)
 
 
 def test_promtool_checks_the_committed_config_and_rules() -> None:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from dashboards.output import RULES_HEADER, dump_yaml
 from dashboards.prometheus.indicator_rules import indicator_rules
 from dashboards.prometheus.model import AlertRule, RuleGroup, RuleOptions, check_duration
+from dashboards.prometheus.service_rules import service_group
 from dashboards.prometheus.task_rules import task_rules
 from indicators.catalogue import Catalogue
 
@@ -26,11 +27,9 @@ def rule_groups(catalogue: Catalogue, options: RuleOptions) -> list[RuleGroup]:
 
 
 def rule_files(catalogue: Catalogue, options: RuleOptions) -> dict[str, str]:
-    """File name -> YAML text: rules/<programme>.yml for each programme."""
-    return {
-        f"{group.name.removeprefix('chitieu-')}.yml": RULES_HEADER + dump_yaml(group.as_yaml())
-        for group in rule_groups(catalogue, options)
-    }
+    """File name -> YAML text: rules/<programme>.yml for each programme, and rules/service.yml."""
+    groups = [*rule_groups(catalogue, options), service_group(options)]
+    return {f"{group.name.removeprefix('chitieu-')}.yml": RULES_HEADER + dump_yaml(group.as_yaml()) for group in groups}
 
 
 @dataclass(frozen=True)

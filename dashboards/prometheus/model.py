@@ -26,6 +26,7 @@ class AlertName(StrEnum):
     report_overdue = "ChiTieuQuaHanBaoCao"
     task_overdue = "NhiemVuQuaHan"
     absent = "ChiTieuMatSoLieu"
+    snapshot_stale = "ChiTieuBangTrangThaiCu"
 
 
 SEVERITY = {
@@ -34,7 +35,9 @@ SEVERITY = {
     AlertName.report_overdue: "warning",
     AlertName.task_overdue: "warning",
     AlertName.absent: "warning",
+    AlertName.snapshot_stale: "warning",
 }
+SERVICE_ALERTS = {AlertName.snapshot_stale}  # about the service itself: no programme, no province
 
 
 class RuleOptions(BaseModel):
@@ -51,6 +54,12 @@ class RuleOptions(BaseModel):
     report_overdue_for: Duration = "1h"
     task_overdue_for: Duration = "1h"
     absent_for: Duration = "15m"
+    snapshot_stale_seconds: int = Field(
+        default=3600,
+        ge=60,
+        description="Alert when the status snapshot is older: at least 3 x CHITIEU_STATUS_REFRESH_SECONDS",
+    )
+    snapshot_stale_for: Duration = "10m"
 
     def duration(self, alert: AlertName) -> str:
         return {
@@ -59,6 +68,7 @@ class RuleOptions(BaseModel):
             AlertName.report_overdue: self.report_overdue_for,
             AlertName.task_overdue: self.task_overdue_for,
             AlertName.absent: self.absent_for,
+            AlertName.snapshot_stale: self.snapshot_stale_for,
         }[alert]
 
 
@@ -80,7 +90,8 @@ class AlertRule(BaseModel):
                 raise ValueError(f"{name!r} is not a valid label or annotation name")
             if not value:
                 raise ValueError(f"{name} is empty (Prometheus drops empty labels; leave it out instead)")
-        missing = {"programme", "province", "severity"} - set(self.labels)
+        routing = {"severity"} if self.alert in SERVICE_ALERTS else {"programme", "province", "severity"}
+        missing = routing - set(self.labels)
         if missing:
             raise ValueError(f"{self.alert}: routing labels missing: {', '.join(sorted(missing))}")
         if self.labels["severity"] != SEVERITY[self.alert]:
