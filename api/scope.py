@@ -80,6 +80,18 @@ class ReadScope:
         """The regions within reach; None: every one."""
         return None if self.unlimited else [r for r in self.catalogue.regions if self.region_ok(r)]
 
+    def require_everything(self, what: str) -> None:
+        """For what shows the whole board at once (the Prometheus exposition): a key for every programme and region."""
+        if not self.unlimited:
+            assert self.key is not None
+            raise Problem(
+                403,
+                "Ngoài phạm vi của khóa (outside the key's scope)",
+                f"{what} shows every programme and region: key {self.key.id} reaches only some of them; use a key "
+                "created with --programmes '*' --regions '*'.",
+                slug="out-of-scope",
+            )
+
 
 def read_scope(key: ReaderDep, catalogue: CatalogueDep) -> ReadScope:
     return ReadScope(key, catalogue)

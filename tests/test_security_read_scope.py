@@ -74,6 +74,10 @@ def test_a_dong_thap_key_cannot_read_quang_ngai_series_status_alerts_indicators_
     tasks = keyed.get("/v1/tasks", headers=dong_thap).json()["items"]
     assert all(task["programme"] == "dthap-2023" for task in tasks)
 
+    assert_out_of_scope(keyed.get("/metrics", headers=dong_thap))  # the whole board, every province's
+    assert keyed.get("/metrics").status_code == 401
+    assert keyed.get("/metrics", headers=as_key(make_key(db_url))).status_code == 200
+
     programmes = keyed.get("/v1/programmes", headers=dong_thap).json()["items"]
     assert [p["id"] for p in programmes] == ["dthap-2023"]
     regions = keyed.get("/v1/regions", headers=dong_thap).json()["items"]

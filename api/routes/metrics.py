@@ -3,9 +3,9 @@
 from fastapi import APIRouter, Request, Response
 from prometheus_client.exposition import choose_encoder
 
-from api.auth import ReaderDep
 from api.deps import PoolDep, SettingsDep
 from api.metrics import scrape_registry
+from api.scope import ReadScopeDep
 
 router = APIRouter(tags=["metrics"])
 
@@ -16,8 +16,10 @@ router = APIRouter(tags=["metrics"])
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text or OpenMetrics exposition"}},
 )
-def metrics(request: Request, pool: PoolDep, settings: SettingsDep, _: ReaderDep) -> Response:
-    """With CHITIEU_READS=keyed, Prometheus sends a key: `authorization: {credentials_file: ...}` in its scrape config."""
+def metrics(request: Request, pool: PoolDep, settings: SettingsDep, scope: ReadScopeDep) -> Response:
+    """With CHITIEU_READS=keyed, Prometheus sends a key for every programme and region (`authorization:
+    {credentials_file: ...}` in its scrape config): the exposition holds the whole board."""
+    scope.require_everything("/metrics")
     # The app's cached catalogue: a national catalogue (332,100 series) takes seconds to read and validate.
     registry = scrape_registry(
         pool.connection, grace_days=settings.report_grace_days, catalogue=request.app.state.catalogues.current
