@@ -336,10 +336,15 @@ class TaskState(StrEnum):
 CLOSED_TASK_STATES = (TaskState.done, TaskState.cancelled)
 
 
+def task_open(state: str | None) -> bool:
+    """A task is open until it is done or cancelled (`state`: its latest report; none means not started)."""
+    return (state or TaskState.not_started) not in CLOSED_TASK_STATES
+
+
 def task_overdue(due: date | None, state: str | None, today: date) -> bool:
-    """The one rule for a late task: past its due date (in Vietnam) and neither done nor cancelled by then (`state`:
-    its latest report as of `today`; none means not started). SQL that must apply it names CLOSED_TASK_STATES."""
-    return due is not None and due < today and (state or TaskState.not_started) not in CLOSED_TASK_STATES
+    """The one rule for a late task: past its due date (in Vietnam) and still open by then (`state`: its latest report
+    as of `today`). The dashboards read the flag the snapshot's refresh wrote (task_status), not this rule in SQL."""
+    return due is not None and due < today and task_open(state)
 
 
 class Task(Model):

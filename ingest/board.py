@@ -31,6 +31,7 @@ from indicators.status import (
 )
 from indicators.window import JudgementWindow, judgement_window, window_holds_judgement
 from ingest.revisions import latest_revisions
+from ingest.tasks_store import write_task_status
 
 SeriesKey = tuple[str, str]  # (indicator, region)
 SNAPSHOT_WRITE_LOCK = int.from_bytes(b"snapshot") >> 1
@@ -282,6 +283,7 @@ def refresh_snapshot(
                 " series = excluded.series, seconds = excluded.seconds",
                 [as_of, len(evaluations), time.monotonic() - started],
             )
+            write_task_status(conn, as_of)  # the tasks' open and overdue flags of the same day
     if only is None:
         # Fresh planner statistics now, not when autovacuum next passes: with those of the board before (say, no
         # series off track) the dashboards' filtered lists are planned as nested loops (1M: 30 -> 112 ms).

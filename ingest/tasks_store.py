@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row
 
-from indicators.model import task_overdue
+from indicators.model import task_open, task_overdue
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,26 @@ def add_report(
         )
         report = cur.fetchone()
     assert report is not None
+    stored = conn.execute("SELECT as_of FROM task_status WHERE task = %s", [task]).fetchone()
+    if stored is not None and reported_on <= stored[0]:
+        write_task_status(conn, stored[0], task)  # the snapshot's day already knows of this report
     return report
+
+
+def write_task_status(conn: psycopg.Connection[Any], as_of: date, task: str | None = None) -> int:
+    """Every active task (or one) as of the day, with the flags of indicators.model (task_open, task_overdue), into
+    task_status for the dashboards; written by the snapshot's full refresh. Returns the number of tasks written."""
+    rows = [row for row in list_tasks(conn, as_of) if task is None or row.code == task]
+    with conn.transaction():
+        if task is None:
+            conn.execute("DELETE FROM task_status")
+        else:
+            conn.execute("DELETE FROM task_status WHERE task = %s", [task])
+        conn.cursor().executemany(
+            "INSERT INTO task_status (task, as_of, state, open, overdue) VALUES (%s, %s, %s, %s, %s)",
+            [(row.code, as_of, row.state, task_open(row.state), row.overdue) for row in rows],
+        )
+    return len(rows)
 
 
 def task_reports(conn: psycopg.Connection[Any], task: str) -> list[TaskReport]:

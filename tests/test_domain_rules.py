@@ -3,7 +3,7 @@ cannot import it), the task overdue rule (tasks_store and the task dashboards' S
 decimals (the Prometheus rules, and the dashboards through indicator_judgements)."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import psycopg
 
@@ -15,6 +15,7 @@ from indicators.cells import STATUS_LABELS_VI
 from indicators.model import CLOSED_TASK_STATES, TaskState, task_overdue
 from indicators.observation_status import STATUS_RANKS, ObservationStatus
 from indicators.paths import judgement
+from ingest.tasks_store import add_report, list_tasks, write_task_status
 from tests.conftest import REPO
 
 
@@ -41,10 +42,34 @@ def test_task_overdue() -> None:
     assert not task_overdue(None, None, today)
 
 
-def test_the_task_dashboards_name_the_same_closed_states() -> None:
+def test_the_task_dashboards_read_the_flags_the_refresh_wrote() -> None:
     sql = task_list(only_overdue=True).sql
     closed = ", ".join(f"'{state.value}'" for state in CLOSED_TASK_STATES)
-    assert f"NOT IN ({closed})) AS overdue" in sql
+    assert "JOIN task_status s" in sql and "s.overdue" in sql
+    assert "NOT IN" not in sql and closed not in sql and "$__timeTo" not in sql
+
+
+def test_the_task_status_is_the_rule_of_the_day(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    catalogue = load_catalogue()
+    task = next(task for task in catalogue.tasks.values() if task.due is not None)
+    day = task.due + timedelta(days=1)
+    assert write_task_status(conn, day) == len(catalogue.tasks)
+    assert flags(conn, task.code) == (day, None, True, True)
+    # A report of that day reaches the stored row at once; one after the day does not.
+    add_report(conn, task.code, reported_on=day, state="done", percent_done=100, note=None, key_id="test")
+    assert flags(conn, task.code) == (day, "done", False, False)
+    add_report(conn, task.code, reported_on=day + timedelta(days=1), state="in_progress", percent_done=50,
+               note=None, key_id="test")  # fmt: skip
+    assert flags(conn, task.code) == (day, "done", False, False)
+    stored = conn.execute("SELECT task, overdue FROM task_status").fetchall()
+    rows = list_tasks(conn, day)
+    assert dict(stored) == {row.code: task_overdue(row.due, row.state, day) for row in rows}
+
+
+def flags(conn: psycopg.Connection[tuple[object, ...]], task: str) -> tuple[object, ...]:
+    row = conn.execute("SELECT as_of, state, open, overdue FROM task_status WHERE task = %s", [task]).fetchone()
+    assert row is not None
+    return tuple(row)
 
 
 def test_the_judgement_the_dashboards_read_is_the_engines(conn: psycopg.Connection[tuple[object, ...]]) -> None:

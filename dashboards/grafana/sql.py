@@ -126,7 +126,6 @@ PROJECTION_LABEL = (
     f" WHEN false THEN {literal(PROJECTION_MISSES)} END"
 )
 REPORT_LABEL = f"CASE WHEN s.report_overdue THEN {literal(REPORT_OVERDUE)} ELSE {literal(REPORT_ON_TIME)} END"
-TODAY_IN_VIETNAM = f"(($__timeTo())::timestamptz AT TIME ZONE {literal(TIMEZONE)})::date"
 DETAIL_COLUMN = "Chi tiết"
 # The link to the indicator's detail, with the codes in it: the panel shows it as a word (a regex value mapping).
 DETAIL_URL = (

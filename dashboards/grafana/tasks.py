@@ -14,7 +14,6 @@ from dashboards.grafana.sql import (
     PROGRAMMES,
     PROGRAMMES_VARIABLE,
     TASK_AGENCIES_VARIABLE,
-    TODAY_IN_VIETNAM,
     UNITS_TABLE,
     PanelQuery,
     case,
@@ -22,30 +21,23 @@ from dashboards.grafana.sql import (
     table,
 )
 from dashboards.grafana.vocabulary import NO_TASK_REPORT, REPORT_OVERDUE, TASK_STATE_LABELS
-from indicators.model import CLOSED_TASK_STATES
 from indicators.text import neutralise_formula_sql
 
 # --- Task tracker (variables programme and agency, several values each). -----------------------------------------
 
 
-CLOSED_STATES = ", ".join(literal(state) for state in CLOSED_TASK_STATES)  # indicators.model.task_overdue's rule
-
-
 def task_state(filters: str) -> str:
-    """Each active task with its latest progress report as of the end of the time range, and whether it is overdue:
-    past its due date (in Vietnam) and neither done nor cancelled."""
+    """Each active task as of the snapshot's day, with the open and overdue flags the refresh wrote (task_status,
+    from indicators.model's rule) and its latest progress report by that day."""
     return f"""
-today AS (SELECT {TODAY_IN_VIETNAM} AS day),
 task_state AS (
-    SELECT t.code, t.programme, t.section, t.title_vi, t.lead, t.time_frame, t.due, today.day AS today,
-           report.state, report.percent_done, report.reported_on, report.note,
-           (t.due IS NOT NULL AND t.due < today.day
-            AND coalesce(report.state, 'not_started') NOT IN ({CLOSED_STATES})) AS overdue
+    SELECT t.code, t.programme, t.section, t.title_vi, t.lead, t.time_frame, t.due, s.as_of AS today,
+           s.state, report.percent_done, report.reported_on, report.note, s.open, s.overdue
     FROM tasks t
-    CROSS JOIN today
+    JOIN task_status s ON s.task = t.code
     LEFT JOIN LATERAL (
-        SELECT tr.state, tr.percent_done, tr.reported_on, tr.note FROM task_reports tr
-        WHERE tr.task = t.code AND tr.reported_on <= today.day
+        SELECT tr.percent_done, tr.reported_on, tr.note FROM task_reports tr
+        WHERE tr.task = t.code AND tr.reported_on <= s.as_of
         ORDER BY tr.reported_on DESC, tr.id DESC LIMIT 1) AS report ON true
     WHERE t.archived_at IS NULL{filters})""".strip()
 
@@ -54,7 +46,7 @@ TASK_FILTERS = f" AND t.programme = ANY (ARRAY[{PROGRAMMES}]::text[]) AND t.lead
 TASK_STATE_LABEL = case(
     "ts.state", {state.value: label for state, label in TASK_STATE_LABELS.items()}, literal(NO_TASK_REPORT)
 )
-OPEN_TASK = f"coalesce(ts.state, 'not_started') NOT IN ({CLOSED_STATES})"
+OPEN_TASK = "ts.open"
 
 TASK_SUMMARY = table(
     f"""
