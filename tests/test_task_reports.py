@@ -90,3 +90,20 @@ def test_consistent_reports_are_stored(
     answer = client.post(f"/v1/tasks/{TASK}/reports", json={"reported_on": "2026-03-01", **fields}, headers=auth)
     assert answer.status_code == 201, answer.text
     assert reports(conn) == 1
+
+
+def test_a_tasks_reports_are_the_paged_envelope(client: httpx.Client, auth: dict[str, str]) -> None:
+    for month, state in ((3, "not_started"), (4, "in_progress"), (5, "done")):
+        answer = client.post(f"/v1/tasks/{TASK}/reports", json={"reported_on": f"2025-0{month}-01", "state": state},
+                             headers=auth)  # fmt: skip
+        assert answer.status_code == 201, answer.text
+    first = client.get(f"/v1/tasks/{TASK}/reports", params={"limit": 2}, headers=auth).json()
+    assert len(first["items"]) == 2 and first["next"]
+    rest = client.get(f"/v1/tasks/{TASK}/reports", params={"limit": 2, "cursor": first["next"]}, headers=auth).json()
+    assert rest["next"] is None
+    states = {item["state"] for item in first["items"] + rest["items"]}
+    assert states == {"not_started", "in_progress", "done"}
+    assert all(item["task"] == TASK for item in first["items"] + rest["items"])
+    whole = client.get(f"/v1/tasks/{TASK}/reports", headers=auth).json()
+    assert [item["id"] for item in whole["items"]] == [item["id"] for item in first["items"] + rest["items"]]
+    assert client.get(f"/v1/tasks/{TASK}/reports", params={"cursor": "bm90LW91cnM"}, headers=auth).status_code == 400

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import KeyDep
 from api.deps import CatalogueDep, IsoDate, PoolDep, ReadPoolDep, SettingsDep
+from api.paging import Cursor, Limit, Page, page
 from api.paging import encode_cursor as encode_key
 from api.problems import Problem
 from api.routes.catalogue import find_indicator
@@ -37,7 +38,7 @@ from indicators.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from ingest.board import compute_board
 from ingest.series import indicator_series
 from ingest.snapshot import read_snapshot, read_snapshot_rows, snapshot_info, stream_snapshot_rows
-from ingest.tasks_store import add_report, task_reports
+from ingest.tasks_store import TaskReport, add_report, task_reports
 
 router = APIRouter(prefix="/v1", tags=["status"])
 
@@ -357,10 +358,18 @@ def post_task_report(
 
 
 @router.get("/tasks/{code}/reports", summary="Các báo cáo tiến độ của một nhiệm vụ (progress reports)")
-def get_task_reports(code: str, pool: PoolDep, catalogue: CatalogueDep, scope: ReadScopeDep) -> list[dict[str, Any]]:
+def get_task_reports(
+    code: str,
+    pool: PoolDep,
+    catalogue: CatalogueDep,
+    scope: ReadScopeDep,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Page[TaskReport]:
     if code not in catalogue.tasks:
         raise Problem(404, "Không tìm thấy nhiệm vụ (task not found)", f"No task {code!r}.", slug="not-found")
     programme = catalogue.tasks[code].programme
     scope.require(programme, catalogue.programmes[programme].province)
     with pool.connection() as conn:
-        return [asdict(r) for r in task_reports(conn, code)]
+        reports = task_reports(conn, code)
+    return page(reports, lambda report: str(report.id), limit, cursor)
