@@ -90,7 +90,7 @@ def test_task_reports_are_scoped_and_listed(client: httpx.Client, db_url: str) -
     token = make_key(db_url, regions=["quang_tri"], programmes=["qtri-kh184"])
     created = client.post(f"/v1/tasks/{code}/reports", json=report, headers={"Authorization": f"Bearer {token}"})
     assert created.status_code == 201, created.text
-    assert client.get(f"/v1/tasks/{code}/reports").json()[0]["percent_done"] == 40
+    assert client.get(f"/v1/tasks/{code}/reports").json()["items"][0]["percent_done"] == 40
     listed = {t["code"]: t for t in client.get("/v1/tasks", params={"as_of": "2025-03-02"}).json()["items"]}
     assert listed[code]["state"] == "in_progress"
     bad = client.post(
