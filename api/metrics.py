@@ -43,7 +43,7 @@ from indicators.status import DEFAULT_GRACE_DAYS, Evaluation, Status
 from ingest.board import compute_board
 from ingest.catalogue_store import read_catalogue
 from ingest.snapshot import RegionCounts, SnapshotInfo, count_snapshot, read_snapshot, snapshot_info
-from ingest.tasks_store import TaskRow, list_tasks
+from ingest.tasks_store import TaskAttribute, TaskRow, list_tasks
 
 log = logging.getLogger("chitieu.metrics")
 
@@ -391,7 +391,7 @@ def _add_series(families: _BoardFamilies, catalogue: Catalogue, evaluations: lis
             families.last_observation.add_metric(labels, evaluation.last_recorded_at.timestamp())
 
 
-def _add_tasks(families: _BoardFamilies, catalogue: Catalogue, tasks: list[TaskRow]) -> None:
+def _add_tasks(families: _BoardFamilies, catalogue: Catalogue, tasks: list[TaskRow[TaskAttribute]]) -> None:
     for task in tasks:
         programme = catalogue.programmes.get(task.programme)
         families.task_info.add_metric(

@@ -1,17 +1,39 @@
 """Tasks of the catalogue with their latest progress report; recording progress reports."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import psycopg
 from psycopg.rows import class_row
+from pydantic import BaseModel, ConfigDict
 
 from indicators.model import task_open, task_overdue
 
 
-@dataclass(frozen=True)
-class TaskRow:
+class TaskAttribute(BaseModel):
+    """A task's physical specification (task_attributes), as the catalogue states it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name_vi: str
+    name_en: str
+    value: float
+    unit: str
+    approximate: bool
+    quote: str
+    note: str | None
+
+
+Attribute = TypeVar("Attribute", bound=TaskAttribute)
+
+
+class TaskRow(BaseModel, Generic[Attribute]):
+    """An active task with its latest report; the API answers it with its attributes read out (api.routes.catalogue's
+    TaskOut is TaskRow[AttributeOut])."""
+
+    model_config = ConfigDict(frozen=True)
+
     code: str
     programme: str
     section: str
@@ -29,7 +51,7 @@ class TaskRow:
     percent_done: float | None
     reported_on: date | None
     overdue: bool
-    attributes: list[dict[str, Any]]  # physical specifications (task_attributes), in catalogue order
+    attributes: list[Attribute]  # physical specifications (task_attributes), in catalogue order
 
 
 @dataclass(frozen=True)
@@ -51,9 +73,9 @@ def list_tasks(
     programme: str | None = None,
     lead: str | None = None,
     due_before: date | None = None,
-) -> list[TaskRow]:
+) -> list[TaskRow[TaskAttribute]]:
     """Active tasks with their latest report; overdue = past due and not done or cancelled as of the date."""
-    with conn.cursor(row_factory=class_row(TaskRow)) as cur:
+    with conn.cursor(row_factory=class_row(TaskRow[TaskAttribute])) as cur:
         cur.execute(
             "SELECT t.code, t.programme, t.section, t.title_vi, t.lead, t.cooperating, t.cooperating_text,"
             " t.time_frame, t.due, t.review_every, t.until_event, t.kind, t.supervisor_text,"
@@ -74,7 +96,7 @@ def list_tasks(
             {"as_of": as_of, "programme": programme, "lead": lead, "due_before": due_before},
         )
         rows = cur.fetchall()
-    return [replace(row, overdue=task_overdue(row.due, row.state, as_of)) for row in rows]
+    return [row.model_copy(update={"overdue": task_overdue(row.due, row.state, as_of)}) for row in rows]
 
 
 def add_report(

@@ -3,8 +3,7 @@
 Every list is a page (`{"items": [...], "next": ...}`, `limit` and `cursor`, see api/paging.py), in catalogue order.
 """
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -18,7 +17,7 @@ from indicators.clock import vietnam_today
 from indicators.model import Baseline, Group, Indicator, Milestone, Programme, Region
 from indicators.numbers import format_vi
 from indicators.units import UNITS
-from ingest.tasks_store import list_tasks
+from ingest.tasks_store import TaskAttribute, TaskRow, list_tasks
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
 
@@ -67,39 +66,15 @@ class ProgrammeOut(Programme):
     indicators: int
 
 
-class AttributeOut(BaseModel):
+class AttributeOut(TaskAttribute):
     """A task's physical specification with its unit and a Vietnamese reading: "khoảng 2.000 MW"."""
 
-    name_vi: str
-    name_en: str | None
-    value: float
-    unit: str
-    approximate: bool
-    quote: str | None
-    note: str | None
     unit_vi: str
     text_vi: str
 
 
-class TaskOut(BaseModel):
-    code: str
-    programme: str
-    section: str
-    title_vi: str
-    lead: list[str]
-    cooperating: list[str]
-    cooperating_text: str | None
-    time_frame: str
-    due: date | None
-    review_every: str | None
-    until_event: str | None
-    kind: str
-    supervisor_text: str | None
-    state: str | None
-    percent_done: float | None
-    reported_on: date | None
-    overdue: bool
-    attributes: list[AttributeOut]
+class TaskOut(TaskRow[AttributeOut]):
+    """A task as ingest reads it, its attributes read out."""
 
 
 def indicator_out(catalogue: Catalogue, indicator: Indicator) -> IndicatorOut:
@@ -215,16 +190,16 @@ def get_tasks(
     with pool.connection() as conn:
         tasks = list_tasks(conn, as_of or vietnam_today(), programme=programme, lead=lead, due_before=due_before)
     out = [
-        TaskOut(**{**task.__dict__, "attributes": [attribute_out(a) for a in task.attributes]})
+        TaskOut(**{**dict(task), "attributes": [attribute_out(a) for a in task.attributes]})
         for task in tasks
         if scope.reaches_tasks_of(task.programme)
     ]
     return page(out, lambda t: t.code, limit, cursor)
 
 
-def attribute_out(attribute: dict[str, Any]) -> AttributeOut:
-    unit = UNITS[attribute["unit"]]
-    text = f"{format_vi(attribute['value'])} {unit.symbol_vi}"
+def attribute_out(attribute: TaskAttribute) -> AttributeOut:
+    unit = UNITS[attribute.unit]
+    text = f"{format_vi(attribute.value)} {unit.symbol_vi}"
     return AttributeOut(
-        **attribute, unit_vi=unit.symbol_vi, text_vi=f"khoảng {text}" if attribute["approximate"] else text
+        **dict(attribute), unit_vi=unit.symbol_vi, text_vi=f"khoảng {text}" if attribute.approximate else text
     )
