@@ -6,7 +6,6 @@ snapshot of today exists yet (a service just started). Pages are in key order (i
 cursor; the whole board streams as NDJSON or CSV, read through a server-side cursor.
 """
 
-import base64
 import csv
 import io
 import json
@@ -19,7 +18,7 @@ import psycopg
 from fastapi import Response
 
 from indicators.catalogue import Catalogue
-from indicators.status import Evaluation, Status
+from indicators.status import Status
 from ingest.snapshot import copy_snapshot_csv
 
 NDJSON_MEDIA_TYPE = "application/x-ndjson"
@@ -29,22 +28,6 @@ CSV_COLUMNS = [
     "report_overdue", "progress_ratio", "projection", "projection_meets_target", "reason", "last_recorded_at",
     "approximately",
 ]  # fmt: skip
-
-
-def encode_cursor(evaluation: Evaluation) -> str:
-    raw = json.dumps([evaluation.indicator, evaluation.region], ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[str, str] | None:
-    """The key a cursor points after; None when it is not one of ours."""
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except ValueError:
-        return None
-    if isinstance(key, list) and len(key) == 2 and all(isinstance(part, str) for part in key):
-        return key[0], key[1]
-    return None
 
 
 def regions_within(catalogue: Catalogue, region: str) -> list[str]:

@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import KeyDep
 from api.deps import CatalogueDep, IsoDate, PoolDep, ReadPoolDep, SettingsDep
-from api.paging import Cursor, Limit, Page, page
-from api.paging import encode_cursor as encode_key
+from api.paging import Cursor, Limit, Page, decode_cursor, encode_cursor, invalid_cursor, page
 from api.problems import Problem
 from api.routes.catalogue import find_indicator
 from api.scope import ReadScope, ReadScopeDep
@@ -19,8 +18,6 @@ from api.status_board import (
     CSV_MEDIA_TYPE,
     NDJSON_MEDIA_TYPE,
     csv_lines,
-    decode_cursor,
-    encode_cursor,
     json_response,
     ndjson_lines,
     ndjson_rows,
@@ -153,9 +150,10 @@ def get_status(
     scope.require(programme, region)
     after = None
     if cursor is not None:
-        after = decode_cursor(cursor)
-        if after is None:
-            raise Problem(400, "Con trỏ không hợp lệ (invalid cursor)", "Pass the `next` of the page before.")
+        key = decode_cursor(cursor, 2)
+        if key is None:
+            raise invalid_cursor()
+        after = (key[0], key[1])
     if format is None:
         format = "ndjson" if NDJSON_MEDIA_TYPE in request.headers.get("accept", "") else "json"
     indicators = None
@@ -200,7 +198,7 @@ def get_status(
                     "source": "snapshot",
                     "computed_at": info.computed_at if info is not None else None,
                     "items": [snapshot_item(row) for row in page_rows],
-                    "next": encode_key(page_rows[-1][:2]) if more else None,
+                    "next": encode_cursor(page_rows[-1][:2]) if more else None,
                 }
             )
         else:
@@ -232,7 +230,7 @@ def get_status(
         "source": "snapshot" if from_snapshot else "live",
         "computed_at": info.computed_at if from_snapshot and info is not None else None,
         "items": [evaluation_out(e) for e in page],
-        "next": encode_cursor(board[limit - 1]) if more and limit is not None else None,
+        "next": encode_cursor([board[limit - 1].indicator, board[limit - 1].region]) if more and limit else None,
     }
     # Encoded here: FastAPI's generic encoder walks every value of every item (about 0.3 ms an item, 3 s a province).
     return json_response(body)
