@@ -1,6 +1,6 @@
 """Dashboard queries: every query of the generated dashboards, run as Grafana runs it, by observation count.
 
-The dashboards are those `dashboards.build.build_dashboards` generates: the leaders' overview of the synthetic
+The dashboards are those `dashboards.grafana.build.build_dashboards` generates: the leaders' overview of the synthetic
 programme and the shared dashboards (indicator detail, region comparison, tasks, data timeliness, alert history).
 Each query is taken from the dashboard model (panel targets, template variables, annotations), expanded as Grafana
 expands it (tests/grafana_macros.py) with the variables resolved from their own queries, as Grafana does on load, over

@@ -340,7 +340,7 @@ def test_every_query_returns_the_columns_its_panel_reads(seeded: Seeded, grafana
         found = list(dashboard_sql(dashboard.model))
         assert len(found) == len(dashboard.queries), dashboard.uid
         for sql, format_id in found:
-            query = by_sql[sql]  # every query in the JSON is one of dashboards/queries.py
+            query = by_sql[sql]  # every query in the JSON is one of dashboards/grafana/
             assert query.format.value == format_id
             run(grafana, query, variables, time_range)
 
