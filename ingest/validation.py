@@ -4,6 +4,8 @@ Messages are in Vietnamese with the English in brackets: they are read by the st
 """
 
 import math
+import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +18,7 @@ from indicators.model import Indicator
 from indicators.numbers import NumberFormat, NumberFormatError, format_vi_exact, is_ambiguous, parse_number
 from indicators.observation_status import ObservationStatus as ObservationStatus
 from indicators.periods import Frequency, Period, PeriodError
-from indicators.plausibility import scale_warning, target_reference
+from indicators.plausibility import SCALE_FACTOR, scale_warning, target_reference
 from indicators.reporting import stored_as_message, stored_period
 from indicators.text import CONTROL_CHARACTERS_MESSAGE, FORMULA_NOTE_WARNING, has_control_characters, looks_like_formula
 from indicators.units import UNITS
@@ -65,12 +67,43 @@ class ValidRow(NamedTuple):
 
 
 ValueParser = Callable[[str], float]
+# A number both conventions read alike or only English reads (no thousands separator, not 3 decimals: "41.37", "-7"),
+# so the English and the unstated format read it as float() does.
+_PLAIN_DOT_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]{1,2}|\.[0-9]{4,})?")
+_LARGEST = sys.float_info.max
+_new_tuple = tuple.__new__  # ValidRow(...) without its generated __new__: half the cost, the same tuple
+_OFFICIAL = ObservationStatus.official.value
+_STATUSES = {status: status for status in ObservationStatus.__members__} | {"": _OFFICIAL}
+
+
+@dataclass(slots=True)
+class _CommonSeries:
+    """What the fast path needs of an (indicator, region) pair that is known, tracked and in the key's scope."""
+
+    indicator: Indicator
+    region: str
+    lowest: float  # the values the unit allows (finite: NaN and infinity fall outside)
+    highest: float
+    whole: bool  # a count
+
+
+@dataclass(slots=True)
+class _CommonPeriod:
+    """A period text, for one indicator, that is stored as sent; `band` is set by its first valid row."""
+
+    parsed: ParsedPeriod
+    used: bool = False
+    band: tuple[float, float] | None = None  # sizes of value no scale warning can concern; None: no target to judge
 
 
 def string_value_parser(number_format: NumberFormat | None) -> ValueParser:
     """How a CSV cell becomes a number: in the stated format, or, when none is stated, only if unambiguous."""
 
     def parse(text: str) -> float:
+        if number_format is not NumberFormat.vietnamese and _PLAIN_DOT_NUMBER.fullmatch(text):
+            value = float(text)  # what parse_number gives for it; only its refusal of infinity is left to say
+            if math.isfinite(value):
+                return value
         if number_format is not None:
             return parse_number(text, number_format)
         if is_ambiguous(text):
@@ -121,6 +154,9 @@ class RowValidator:
             tuple[str | None, str | None], tuple[Indicator | None, tuple[tuple[str, str], ...]]
         ] = {}
         self._scope_seen: dict[tuple[str, str], bool] = {}
+        # The fast path's lookups, keyed by the texts as sent; False: such rows take the full path.
+        self._common_series: dict[tuple[str, str], _CommonSeries | bool] = {}
+        self._common_periods: dict[tuple[str, str], _CommonPeriod | bool] = {}
 
     def _chain(self, code: str) -> list[str]:
         """The region and its ancestors, nearest first."""
@@ -148,6 +184,107 @@ class RowValidator:
         return first, programme.end_year
 
     def validate(self, row: int, raw: Mapping[str, object]) -> ValidRow | list[RowError]:
+        common = self._validate_common(row, raw)
+        if common is not None:
+            return common
+        return self._validate_any(row, raw)
+
+    def _validate_common(self, row: int, raw: Mapping[str, object]) -> ValidRow | None:
+        """The common row, judged by lookups worked out once per pair and per period: known fields, text codes and
+        period, a plain number, a status or none, no note, nothing to warn about. None: any other row, which
+        _validate_any judges in full (and words its problems); both give the same answer for a row both accept."""
+        if type(raw) is not dict or not raw.keys() <= _KNOWN_FIELDS:
+            return None
+        indicator_text, region_text, period_text = raw.get("indicator"), raw.get("region"), raw.get("period")
+        if type(indicator_text) is not str or type(region_text) is not str or type(period_text) is not str:
+            return None
+        pair = (indicator_text, region_text)
+        series = self._common_series.get(pair)
+        if series is None:
+            series = self._common_series[pair] = self._judge_common_series(indicator_text, region_text)
+        if series is False or series is True:
+            return None
+        indicator = series.indicator
+        period_key = (indicator.code, period_text)
+        period = self._common_periods.get(period_key)
+        if period is None:
+            period = self._common_periods[period_key] = self._judge_common_period(indicator, period_text)
+        if period is False or period is True:
+            return None
+        value = raw.get("value")
+        kind = type(value)
+        if kind is float or kind is int:
+            try:
+                value = float(value)  # type: ignore[arg-type]
+            except OverflowError:
+                return None
+        elif kind is str and self.parse_string is not None:
+            try:
+                value = self.parse_string(value)  # type: ignore[arg-type]
+            except NumberFormatError:
+                return None
+        else:
+            return None
+        if not series.lowest <= value <= series.highest or (series.whole and not value.is_integer()):
+            return None
+        status = raw.get("status")
+        status = _OFFICIAL if status is None else _STATUSES.get(status)
+        note = raw.get("note")
+        if status is None or (note is not None and note != ""):
+            return None
+        parsed = period.parsed
+        if not period.used:
+            period.used = True
+            period.band = self._scale_band(indicator, parsed.period)
+            if self.first_start is None or parsed.start < self.first_start:
+                self.first_start = parsed.start
+            if self.last_start is None or parsed.start > self.last_start:
+                self.last_start = parsed.start
+        band = period.band
+        if band is not None and value and not band[0] < abs(value) < band[1]:
+            return None  # perhaps a scale warning: the full path words it
+        region = series.region
+        self.touched.add((indicator.code, region))
+        key_hash = hash((indicator.code, region, parsed.text))
+        if key_hash in self.key_hashes:
+            self.may_repeat_keys = True
+        self.key_hashes.add(key_hash)
+        return _new_tuple(ValidRow, (row, indicator.code, region, parsed.start, parsed.text, value, status, None))
+
+    def _judge_common_series(self, indicator_text: str, region_text: str) -> _CommonSeries | bool:
+        indicator, problems = self._series(indicator_text.strip(), region_text.strip())
+        region = region_text.strip()
+        if indicator is None or problems or (self.key is not None and not self._may_write(indicator.programme, region)):
+            return False
+        unit = UNITS[indicator.unit]
+        if unit.bounded:
+            return _CommonSeries(indicator, region, 0.0, 100.0, False)
+        lowest = -_LARGEST if unit.may_be_negative and not unit.counts else 0.0
+        return _CommonSeries(indicator, region, lowest, _LARGEST, unit.counts)
+
+    def _judge_common_period(self, indicator: Indicator, period_text: str) -> _CommonPeriod | bool:
+        text = period_text.strip()
+        parsed = _parse_period(text) if text else "missing"
+        if isinstance(parsed, str):
+            return False
+        stored = self._stored_period(indicator, parsed)
+        if isinstance(stored, str) or stored.reported is not None:
+            return False
+        return _CommonPeriod(stored)
+
+    def _scale_band(self, indicator: Indicator, period: Period) -> tuple[float, float] | None:
+        """Sizes of value strictly inside which scale_warning says nothing against this period's target reference
+        (a hair narrower than its own tests, so that rounding never decides); outside, it is asked."""
+        reference = self._target_reference(indicator, period)
+        if reference is None or reference == 0:
+            return None
+        size = abs(reference)
+        lowest = size / SCALE_FACTOR * (1 + 1e-9)
+        if UNITS[indicator.unit].symbol_vi == "%" and size > 1:
+            lowest = max(lowest, 1.0)  # below 1, the fraction rule may speak
+        return lowest, size * SCALE_FACTOR * (1 - 1e-9)
+
+    def _validate_any(self, row: int, raw: Mapping[str, object]) -> ValidRow | list[RowError]:
         errors: list[RowError] = []
 
         def fail(field: str, message: str) -> None:
@@ -231,16 +368,19 @@ class RowValidator:
         return ValidRow(row, indicator.code, region_code, parsed.start, parsed.text, value, status, note)
 
     def _scale_warning(self, indicator: Indicator, period: Period, value: float) -> str | None:
-        key = (indicator.code, period.year, period.frequency, period.index)
-        if key in self._target_references:
-            reference = self._target_references[key]
-        else:
-            reference = self._target_references[key] = target_reference(indicator, period)
-            if reference is None:
-                self.without_target_reference.add(indicator.code)
+        reference = self._target_reference(indicator, period)
         if reference is None:
             return None
         return scale_warning(indicator, value, reference, "chỉ tiêu")
+
+    def _target_reference(self, indicator: Indicator, period: Period) -> float | None:
+        key = (indicator.code, period.year, period.frequency, period.index)
+        if key in self._target_references:
+            return self._target_references[key]
+        reference = self._target_references[key] = target_reference(indicator, period)
+        if reference is None:
+            self.without_target_reference.add(indicator.code)
+        return reference
 
     def _series(
         self, indicator_code: str | None, region_code: str | None
