@@ -1,9 +1,7 @@
 """RFC 9457 problem details for every error the API returns (media type application/problem+json)."""
 
-import html
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -15,168 +13,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from api.failover import DATABASE_UNAVAILABLE
-from indicators.catalogue import CatalogueError
-from indicators.errors import (
-    CatalogueLoadRefused,
-    ChitieuError,
-    ConfigurationError,
-    InvalidInput,
-    NotFound,
-    OperationFailed,
-    ScopeError,
-)
-from ingest.observations import BatchRejected, TooManyRows
-from ingest.workbook_file import WorkbookTooLarge
+from api.problem_types import PROBLEM_TYPES, TYPE_FOR_STATUS, problem_members, problem_page, problem_type_of
+from indicators.errors import ChitieuError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("chitieu.api")
-
-
-@dataclass(frozen=True)
-class ProblemType:
-    """One kind of problem the API answers with; its page is served at /problems/<slug>."""
-
-    slug: str
-    status: int
-    title_vi: str
-    title_en: str
-    what_to_do_vi: str
-    what_to_do_en: str
-
-
-# Every problem type the API can emit. A Problem names one by its slug; tests check that every slug in the code is here.
-PROBLEM_TYPES: dict[str, ProblemType] = {
-    t.slug: t
-    for t in [
-        ProblemType(
-            "unreadable-body", 400, "Không đọc được dữ liệu", "Unreadable body",
-            "Nội dung không phải JSON hoặc CSV hợp lệ (UTF-8, đủ cột, không lặp cột). Sửa tệp rồi gửi lại.",
-            "The body is not valid JSON or CSV (UTF-8, the required columns, none repeated). Fix it and send again.",
-        ),
-        ProblemType(
-            "invalid-request", 422, "Yêu cầu không hợp lệ", "Invalid request",
-            "Tham số hoặc nội dung không khớp đặc tả; trường `errors` chỉ rõ trường nào sai.",
-            "A parameter or the body does not match the schema; `errors` names each field at fault.",
-        ),
-        ProblemType(
-            "invalid-rows", 422, "Số liệu không hợp lệ, chưa ghi dòng nào", "Invalid rows, nothing written",
-            "Trường `errors` liệt kê từng dòng sai (số dòng, trường, lý do). Sửa các dòng đó, hoặc gửi partial=true "
-            "để ghi các dòng đúng.",
-            "`errors` lists each bad row (row number, field, reason). Fix them, or send partial=true to write the "
-            "valid rows.",
-        ),
-        ProblemType(
-            "invalid-value", 422, "Giá trị không hợp lệ", "Invalid value",
-            "Một chuỗi chứa ký tự NUL hoặc ký tự Unicode lỗi, không lưu được.",
-            "A text holds a NUL character or a lone surrogate and cannot be stored.",
-        ),
-        ProblemType(
-            "unauthorized", 401, "Cần khóa API hợp lệ", "A valid API key is required",
-            "Gửi khóa của cơ quan: `Authorization: Bearer ctk_...`. Khóa bị thu hồi hoặc hết hạn không dùng được.",
-            "Send the office's key as `Authorization: Bearer ctk_...`. A revoked or expired key is refused.",
-        ),
-        ProblemType(
-            "out-of-scope", 403, "Ngoài phạm vi được giao", "Out of scope",
-            "Khóa này không được ghi hoặc đọc các địa bàn, chương trình đó; không có gì được ghi.",
-            "This key may not write or read those regions or programmes; nothing was written.",
-        ),
-        ProblemType(
-            "not-found", 404, "Không tìm thấy", "Not found",
-            "Mã trong đường dẫn hoặc bộ lọc không có trong danh mục.",
-            "A code in the path or a filter is not in the catalogue.",
-        ),
-        ProblemType(
-            "method-not-allowed", 405, "Phương thức không được phép", "Method not allowed",
-            "Đường dẫn này không nhận phương thức HTTP đó; xem /docs.",
-            "This path does not take that HTTP method; see /docs.",
-        ),
-        ProblemType(
-            "conflict", 409, "Xung đột với dữ liệu đã có", "Conflict with stored data",
-            "Yêu cầu sẽ làm mất dữ liệu đã lưu nên bị từ chối; không có gì thay đổi. Xem `detail`.",
-            "The request would lose stored data and was refused; nothing changed. See `detail`.",
-        ),
-        ProblemType(
-            "payload-too-large", 413, "Dữ liệu gửi quá lớn", "Payload too large",
-            "Chia tệp thành nhiều lần gửi nhỏ hơn giới hạn `limit_bytes`.",
-            "Split the file into batches below `limit_bytes`.",
-        ),
-        ProblemType(
-            "too-many-rows", 413, "Quá nhiều dòng trong một lần gửi", "Too many rows",
-            "Chia tệp thành nhiều lần gửi, mỗi lần tối đa `limit_rows` dòng.",
-            "Split the file into batches of at most `limit_rows` rows.",
-        ),
-        ProblemType(
-            "unsupported-media-type", 415, "Định dạng không hỗ trợ", "Unsupported media type",
-            "Gửi với Content-Type application/json hoặc text/csv.",
-            "Send Content-Type application/json or text/csv.",
-        ),
-        ProblemType(
-            "rate-limited", 429, "Gửi quá nhiều yêu cầu", "Too many requests",
-            "Chờ số giây trong Retry-After rồi gửi lại; không có gì được ghi.",
-            "Wait the seconds given in Retry-After and send again; nothing was written.",
-        ),
-        ProblemType(
-            "client-closed", 499, "Máy khách đã ngắt kết nối", "Client closed the request",
-            "Kết nối bị đóng trước khi gửi hết dữ liệu; không có gì được ghi. Gửi lại.",
-            "The connection closed before the whole body arrived; nothing was written. Send again.",
-        ),
-        ProblemType(
-            "internal-error", 500, "Lỗi hệ thống", "Internal error",
-            "Lỗi phía máy chủ, đã được ghi nhật ký. Báo cho quản trị viên kèm thời điểm.",
-            "A server fault, logged. Tell the administrator the time it happened.",
-        ),
-        ProblemType(
-            "database-unavailable", 503, "Cơ sở dữ liệu tạm thời không sẵn sàng", "Database unavailable",
-            "Không có gì được ghi. Gửi lại sau số giây trong Retry-After.",
-            "Nothing was written. Send again after the seconds given in Retry-After.",
-        ),
-        ProblemType(
-            "database-read-only", 503, "Cơ sở dữ liệu chỉ đọc", "Database not writable",
-            "Máy chủ cơ sở dữ liệu đang là bản sao chỉ đọc (có thể đang chuyển đổi dự phòng). Thử lại sau ít phút.",
-            "The database is a read-only replica, perhaps during a failover. Try again in a few minutes.",
-        ),
-        ProblemType(
-            "not-ready", 503, "Dịch vụ chưa sẵn sàng", "Service not ready",
-            "Dịch vụ đang khởi động hoặc cơ sở dữ liệu chưa cập nhật (chitieu db migrate).",
-            "The service is starting or the database needs its migrations (chitieu db migrate).",
-        ),
-        ProblemType(
-            "timeout", 504, "Yêu cầu quá thời gian", "Request timeout",
-            "Một lần ghi vẫn có thể hoàn tất; gửi lại là an toàn vì giá trị trùng được bỏ qua.",
-            "A write may still complete; sending it again is safe, since identical values are ignored.",
-        ),
-        ProblemType(
-            "http-error", 400, "Lỗi HTTP", "HTTP error",
-            "Yêu cầu không được chấp nhận; xem `status` và `detail`.",
-            "The request was refused; see `status` and `detail`.",
-        ),
-    ]
-}  # fmt: skip
-# The type of a problem raised without one: never about:blank.
-_TYPE_FOR_STATUS = {t.status: t.slug for t in reversed(PROBLEM_TYPES.values()) if t.slug != "http-error"}
-
-
-# Each kind of error of the tree in indicators/errors.py -> its problem type; an error takes the entry of the nearest
-# class in its ancestry, so a new subclass is answered as its parent until it gets its own line.
-PROBLEM_OF_ERROR: dict[type[ChitieuError], str] = {
-    BatchRejected: "invalid-rows",
-    TooManyRows: "too-many-rows",
-    WorkbookTooLarge: "payload-too-large",
-    CatalogueError: "invalid-request",
-    InvalidInput: "unreadable-body",
-    CatalogueLoadRefused: "conflict",
-    NotFound: "not-found",
-    ScopeError: "out-of-scope",
-    ConfigurationError: "not-ready",
-    OperationFailed: "internal-error",
-    ChitieuError: "internal-error",
-}
-
-
-def problem_type_of(error: ChitieuError) -> ProblemType:
-    """The problem type an error of the tree is answered with."""
-    slug = next(PROBLEM_OF_ERROR[kind] for kind in type(error).__mro__ if kind in PROBLEM_OF_ERROR)
-    return PROBLEM_TYPES[slug]
 
 
 class Problem(Exception):
@@ -222,7 +63,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extensions: Any,
 ) -> JSONResponse:
-    slug = slug or _TYPE_FOR_STATUS.get(status, "http-error")
+    slug = slug or TYPE_FOR_STATUS.get(status, "http-error")
     body: dict[str, Any] = {"type": f"/problems/{slug}", "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -353,19 +194,6 @@ def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
-def problem_page(problem_type: ProblemType) -> str:
-    """The short page a problem's `type` URI leads to, Vietnamese first, English beside."""
-    t = {name: html.escape(str(value)) for name, value in vars(problem_type).items()}
-    return (
-        '<!doctype html>\n<html lang="vi"><head><meta charset="utf-8">'
-        f"<title>{t['title_vi']} ({t['title_en']})</title></head><body>\n"
-        f"<h1>{t['title_vi']}</h1>\n<p><i>{t['title_en']}</i> — HTTP {t['status']}</p>\n"
-        f'<p>{t["what_to_do_vi"]}</p>\n<p lang="en"><i>{t["what_to_do_en"]}</i></p>\n'
-        "<p>Mọi lỗi là RFC 9457 problem details (<code>application/problem+json</code>): "
-        "<code>type</code>, <code>title</code>, <code>status</code>, <code>detail</code>.</p>\n</body></html>\n"
-    )
-
-
 def install(app: FastAPI) -> None:
     """Make every error the app raises, ours or the framework's, a problem+json response; serve the page of each
     problem type at its `type` URI."""
@@ -440,7 +268,7 @@ def install(app: FastAPI) -> None:
         if kind.status >= 500:
             log.error("%s: %s", type(error).__name__, error)
         title = f"{kind.title_vi} ({kind.title_en.lower()})"
-        return Problem(kind.status, title, str(error), slug=kind.slug).response(request)
+        return Problem(kind.status, title, str(error), slug=kind.slug, **problem_members(error)).response(request)
 
     @app.exception_handler(RecursionError)
     async def _too_deep(request: Request, error: RecursionError) -> JSONResponse:

@@ -1,13 +1,15 @@
 """Every error chitieu raises on purpose, in one tree. The API answers each with one problem type and status
-(api/problems.py: PROBLEMS), the `chitieu` command prints it as one line (api/cli_errors.py).
+(api/problem_types.py: PROBLEM_OF_ERROR), the `chitieu` command prints it as one line (api/cli_errors.py).
 
     ChitieuError                       root; its message is for the user, Vietnamese first, English beside
     ├── InvalidInput                   400 unreadable-body: what was sent cannot be read or used
     │   ├── NumberFormatError          a number not written in the stated convention (indicators.numbers); a ValueError
     │   ├── PeriodError                a period that is not one, or outside 1900-2100 (indicators.periods); a ValueError
     │   ├── InputError                 a body or file the readers refuse (ingest.formats)
-    │   │   ├── WorkbookRefused        a workbook that is encrypted, macro-enabled, corrupt (ingest.workbook_file)
+    │   │   ├── WorkbookRefused        415 unsupported-media-type: a workbook that is encrypted, macro-enabled, corrupt
+    │   │   │                          (ingest.workbook_file)
     │   │   └── WorkbookTooLarge       413 payload-too-large: a workbook that unpacks past the limit
+    │   ├── UnsupportedMediaType       415 unsupported-media-type: a body neither JSON, CSV nor a workbook (ingest.submit)
     │   ├── BatchRejected              422 invalid-rows: rows invalid in an atomic batch (ingest.observations)
     │   ├── TooManyRows                413 too-many-rows: more rows than one batch may hold (ingest.observations)
     │   ├── KeyScopeError              a key asked for with no office or with unknown regions or programmes

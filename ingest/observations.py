@@ -6,7 +6,7 @@ becomes a new revision; an identical one is ignored; an official figure is not r
 """
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -45,25 +45,42 @@ class ImportSummary:
         return body
 
 
+# How an answer names where each of its errors is: a workbook's reader adds the cells (ingest.submit); else as is.
+Locate = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _as_is(answer: dict[str, Any]) -> dict[str, Any]:
+    return answer
+
+
 class BatchRejected(InvalidInput):
     """Some rows are invalid and the batch is atomic: nothing was written."""
 
     def __init__(self, summary: ImportSummary) -> None:
-        super().__init__(f"{summary.rejected} invalid row(s)")
+        super().__init__(f"{summary.rejected} row(s) are invalid; fix them or send partial=true.")
         self.summary = summary
+        self.locate: Locate = _as_is
+
+    def answer(self) -> dict[str, Any]:
+        return self.locate(self.summary.as_dict())
 
 
 class OutOfScope(ScopeError):
     """Some rows lie outside the key's regions or programmes: nothing was written."""
 
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} row(s) outside the key's scope")
+    def __init__(self, errors: list[RowError], *, writer: str = "This key") -> None:
+        super().__init__(f"{writer} may not write these rows; nothing was written.")
         self.errors = errors
+        self.locate: Locate = _as_is
+
+    def answer(self) -> dict[str, Any]:
+        listed = [{"row": e.row, "field": e.field, "message": e.message} for e in self.errors[:MAX_REPORTED_ERRORS]]
+        return {"errors": self.locate({"errors": listed})["errors"]}
 
 
 class TooManyRows(InvalidInput):
     def __init__(self, limit: int) -> None:
-        super().__init__(f"more than {limit} rows in one batch")
+        super().__init__(f"A batch may hold at most {limit} rows: split it.")
         self.limit = limit
 
 

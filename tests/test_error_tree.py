@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 import indicators.errors
 from api.cli_errors import one_line
-from api.problems import PROBLEM_TYPES, install, problem_type_of
+from api.problem_types import PROBLEM_TYPES, problem_type_of
+from api.problems import install
 from api.push_client import PushFailed
 from api.report.load import UnknownProgramme
 from indicators.catalogue import CatalogueError
@@ -21,6 +22,8 @@ from indicators.numbers import NumberFormatError
 from indicators.periods import PeriodError
 from ingest.catalogue_store import CatalogueLoadRefused
 from ingest.observations import OutOfScope, TooManyRows
+from ingest.submit import UnsupportedMediaType
+from ingest.workbook_file import WorkbookRefused, WorkbookTooLarge
 from tests.conftest import REPO
 
 
@@ -61,6 +64,9 @@ def test_every_error_is_in_the_documented_tree() -> None:
         (PeriodError("kỳ không hợp lệ"), 400, "unreadable-body"),
         (NumberFormatError("số sai"), 400, "unreadable-body"),
         (TooManyRows(10), 413, "too-many-rows"),
+        (UnsupportedMediaType(), 415, "unsupported-media-type"),
+        (WorkbookRefused("macro-enabled"), 415, "unsupported-media-type"),
+        (WorkbookTooLarge("unpacks too large"), 413, "payload-too-large"),
         (CatalogueError([]), 422, "invalid-request"),
         (CatalogueLoadRefused("would archive"), 409, "conflict"),
         (MigrationError("database ahead"), 503, "not-ready"),

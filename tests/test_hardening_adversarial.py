@@ -12,7 +12,7 @@ import httpx
 import psycopg
 import pytest
 
-from api.problems import PROBLEM_TYPES
+from api.problem_types import PROBLEM_TYPES
 from tests.conftest import ServerThread, settings_for
 from tests.ingest_helpers import make_key
 

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from fastapi.utils import generate_unique_id
 
 from api.app import create_app
-from api.problems import PROBLEM_TYPES
+from api.problem_types import PROBLEM_OF_ERROR, PROBLEM_TYPES
 from api.settings import Settings
 from tests.ingest_helpers import make_key
 
@@ -101,8 +101,9 @@ def test_the_documentation_pages_need_no_internet(client: httpx.Client) -> None:
 
 
 def emitted_slugs() -> set[str]:
-    """Every problem type the code names: slug="..." in the API and its limits."""
-    slugs: set[str] = set()
+    """Every problem type the code names: slug="..." in the API and its limits, and those the errors of the tree are
+    answered with."""
+    slugs: set[str] = set(PROBLEM_OF_ERROR.values())
     for path in [*(REPO / "api").rglob("*.py"), *(REPO / "ingest").rglob("*.py")]:
         slugs |= set(re.findall(r'slug="([a-z0-9-]+)"', path.read_text(encoding="utf-8")))
     return slugs
@@ -111,7 +112,7 @@ def emitted_slugs() -> set[str]:
 def test_every_problem_type_the_api_can_emit_has_a_page(client: httpx.Client) -> None:
     emitted = emitted_slugs()
     assert len(emitted) >= 15
-    assert emitted <= set(PROBLEM_TYPES), f"not in the registry of api/problems.py: {emitted - set(PROBLEM_TYPES)}"
+    assert emitted <= set(PROBLEM_TYPES), f"not in the registry of api/problem_types.py: {emitted - set(PROBLEM_TYPES)}"
     for slug, problem_type in PROBLEM_TYPES.items():
         page = client.get(f"/problems/{slug}")
         assert page.status_code == 200, slug

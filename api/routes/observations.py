@@ -6,31 +6,21 @@ from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from api.auth import KeyDep
 from api.deps import PoolDep, SettingsDep
 from api.metrics import INGEST_REQUESTS, INGEST_ROWS, INGEST_SECONDS
-from api.problems import Problem
+from indicators.errors import ChitieuError
 from indicators.numbers import NumberFormat
-from indicators.status import DEFAULT_GRACE_DAYS
-from ingest.catalogue_store import CatalogueCache
-from ingest.formats import InputError, read_csv
-from ingest.json_stream import JsonStream
-from ingest.keys import ApiKey
-from ingest.observations import BatchRejected, ImportSummary, OutOfScope, TooManyRows, ingest_batch
-from ingest.snapshot import refresh_pushed_series
-from ingest.validation import ObservationStatus, RowValidator, string_value_parser
-from ingest.workbook_file import WorkbookRefused, WorkbookTooLarge
-from ingest.xlsx_reader import WorkbookRows, frequencies_in, read_workbook
+from ingest.formats import InputError
+from ingest.observations import BatchRejected, OutOfScope, TooManyRows
+from ingest.submit import XLSX_TYPE, SubmitOptions, Submitted, batch_format, submit_batch
+from ingest.validation import ObservationStatus
+from ingest.workbook_file import WorkbookTooLarge
 
 router = APIRouter(prefix="/v1", tags=["observations"])
-CSV_TYPES = ("text/csv", "application/csv")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Workbooks python-calamine reads: .xlsx, and at no extra cost .xls and .ods.
-WORKBOOK_TYPES = (XLSX_TYPE, "application/vnd.ms-excel", "application/vnd.oasis.opendocument.spreadsheet")
 
 
 class ObservationIn(BaseModel):
@@ -92,89 +82,30 @@ CSV_EXAMPLE = (
 
 
 # A body larger than this goes to a temporary file as it arrives: the rows are read from there as they are validated,
-# so memory does not grow with the body (bench/RESULTS.md, section 5).
+# so memory does not grow with the body (bench/RESULTS.md, section 5). Its size is limited by api.limits.BodyLimit.
 SPOOL_IN_MEMORY_BYTES = 1 << 20
 
+# The outcome an error is counted under in chitieu_ingest_requests_total, the first class that matches.
+_OUTCOMES: tuple[tuple[type[ChitieuError], str], ...] = (
+    (WorkbookTooLarge, "too_large"),
+    (InputError, "unreadable"),
+    (TooManyRows, "too_large"),
+    (OutOfScope, "forbidden"),
+    (BatchRejected, "invalid"),
+)
 
-async def read_body(request: Request, limit: int) -> IO[bytes]:
-    """The request body, refused with 413 as soon as it passes the limit (never read whole first), in a file
-    positioned at its start; the caller closes it."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
+
+async def spool_body(request: Request) -> IO[bytes]:
+    """The request body in a file positioned at its start, kept in memory while small; the caller closes it."""
     body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115
-    size = 0
     try:
         async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(limit)
             body.write(chunk)
     except BaseException:
         body.close()
         raise
     body.seek(0)
     return body
-
-
-def _too_large(limit: int) -> Problem:
-    return Problem(
-        413,
-        "Dữ liệu gửi quá lớn (payload too large)",
-        f"The body is larger than {limit} bytes: split the batch.",
-        slug="payload-too-large",
-        limit_bytes=limit,
-    )
-
-
-def _ingest(
-    body: IO[bytes],
-    content_type: str,
-    number_format: NumberFormat | None,
-    catalogues: CatalogueCache,
-    key: ApiKey,
-    pool: ConnectionPool,
-    *,
-    partial: bool,
-    force: bool,
-    dry_run: bool,
-    max_rows: int,
-    strict: bool = False,
-    workbook: list[WorkbookRows] | None = None,
-    grace_days: int = DEFAULT_GRACE_DAYS,
-) -> ImportSummary:
-    """`workbook` receives the workbook read, if the body is one, so that the answer can name each error's cell.
-    CSV and JSON rows are read from the body as they are validated and staged."""
-    parse_string = None
-    rows: Any
-    if content_type in WORKBOOK_TYPES:
-        rows = read_workbook(body.read(), lambda code: None)
-        parse_string = string_value_parser(number_format)
-        if workbook is not None:
-            workbook.append(rows)
-    elif content_type in CSV_TYPES:
-        rows = read_csv(body)
-        parse_string = string_value_parser(number_format)
-    elif content_type in ("application/json", ""):
-        rows = JsonStream(body)  # its dry_run, known once read, is ingest_batch's too
-    else:
-        raise Problem(
-            415,
-            "Định dạng không hỗ trợ (unsupported media type)",
-            f"Send application/json, text/csv or an .xlsx workbook ({XLSX_TYPE}; .xls and .ods are read too).",
-            slug="unsupported-media-type",
-        )
-    with pool.connection() as conn:  # one connection for the catalogue's version and the batch
-        catalogue = catalogues.current(conn)
-        if isinstance(rows, WorkbookRows):
-            rows.frequency_of = frequencies_in(catalogue)  # a date in the period column is read by the frequency
-        validator = RowValidator(catalogue, key, parse_string, strict=strict)
-        summary = ingest_batch(
-            conn, rows, validator, key_id=key.id, partial=partial, force=force, dry_run=dry_run, max_rows=max_rows
-        )
-        if (summary.imported or summary.updated) and not summary.dry_run:
-            refresh_pushed_series(conn, catalogue, summary.touched, grace_days)
-        return summary
 
 
 @router.post(
@@ -229,74 +160,33 @@ async def post_observations(
     decimal: Annotated[Literal["comma", "dot"] | None, Query(description="CSV number format")] = None,
     chitieu_decimal: Annotated[Literal["comma", "dot"] | None, Header(include_in_schema=False)] = None,
 ) -> dict[str, Any]:
-    body = await read_body(request, settings.max_body_bytes)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     chosen = decimal or chitieu_decimal
-    number_format = NumberFormat(chosen) if chosen else None
-    batch_format = "csv" if content_type in CSV_TYPES else "xlsx" if content_type in WORKBOOK_TYPES else "json"
-    workbook: list[WorkbookRows] = []
-
-    def located(answer: dict[str, Any]) -> dict[str, Any]:
-        return workbook[0].annotate(answer) if workbook else answer
-
+    options = SubmitOptions(
+        max_rows=settings.max_batch_rows, partial=partial, force=force, dry_run=dry_run, strict=strict,
+        number_format=NumberFormat(chosen) if chosen else None, grace_days=settings.report_grace_days,
+    )  # fmt: skip
+    body = await spool_body(request)
     started, outcome = time.perf_counter(), "error"
     try:
-        summary = await run_in_threadpool(
-            _ingest, body, content_type, number_format, request.app.state.catalogues, key, pool,
-            partial=partial, force=force, dry_run=dry_run, max_rows=settings.max_batch_rows, strict=strict,
-            workbook=workbook, grace_days=settings.report_grace_days,
-        )  # fmt: skip
-    except WorkbookRefused as error:
-        outcome = "unreadable"
-        raise Problem(
-            415, "Định dạng không hỗ trợ (unsupported media type)", str(error), slug="unsupported-media-type"
-        ) from None
-    except WorkbookTooLarge as error:
-        outcome = "too_large"
-        raise Problem(413, "Dữ liệu gửi quá lớn (payload too large)", str(error), slug="payload-too-large") from None
-    except InputError as error:
-        outcome = "unreadable"
-        raise Problem(400, "Không đọc được dữ liệu (unreadable body)", str(error), slug="unreadable-body") from None
-    except TooManyRows as error:
-        outcome = "too_large"
-        raise Problem(
-            413,
-            "Quá nhiều dòng trong một lần gửi (too many rows)",
-            f"A batch may hold at most {error.limit} rows: split it.",
-            slug="too-many-rows",
-            limit_rows=error.limit,
-        ) from None
-    except OutOfScope as error:
-        outcome = "forbidden"
-        raise Problem(
-            403,
-            "Ngoài phạm vi được giao (out of scope)",
-            f"Key {key.id} ({key.office}) may not write these rows; nothing was written.",
-            slug="out-of-scope",
-            errors=located(
-                {"errors": [{"row": e.row, "field": e.field, "message": e.message} for e in error.errors[:1000]]}
-            )["errors"],
-        ) from None
-    except BatchRejected as error:
-        outcome = "invalid"
-        INGEST_ROWS.labels(outcome="rejected").inc(error.summary.rejected)
-        body_out = located(error.summary.as_dict())
-        raise Problem(
-            422,
-            "Số liệu không hợp lệ, chưa ghi dòng nào (invalid rows, nothing written)",
-            f"{error.summary.rejected} row(s) are invalid; fix them or send partial=true.",
-            slug="invalid-rows",
-            **body_out,
-        ) from None
+        submitted: Submitted = await run_in_threadpool(
+            submit_batch, pool, body, media_type, request.app.state.catalogues, key, options
+        )
+    except ChitieuError as error:  # answered by api.problems
+        outcome = next((name for kind, name in _OUTCOMES if isinstance(error, kind)), "error")
+        if isinstance(error, BatchRejected):
+            INGEST_ROWS.labels(outcome="rejected").inc(error.summary.rejected)
+        raise
     else:
+        summary = submitted.summary
         outcome = "dry_run" if summary.dry_run else "ok"
         if not summary.dry_run:
             for name in ("imported", "updated", "ignored", "rejected"):
                 INGEST_ROWS.labels(outcome=name).inc(getattr(summary, name))
     finally:
         body.close()
-        INGEST_REQUESTS.labels(format=batch_format, outcome=outcome).inc()
-        INGEST_SECONDS.labels(format=batch_format).observe(time.perf_counter() - started)
+        INGEST_REQUESTS.labels(format=batch_format(media_type), outcome=outcome).inc()
+        INGEST_SECONDS.labels(format=batch_format(media_type)).observe(time.perf_counter() - started)
     if summary.imported or summary.updated:
         request.app.state.refresher.poke(summary.touched)
-    return located(summary.as_dict())
+    return submitted.answer
