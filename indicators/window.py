@@ -1,18 +1,17 @@
 """The part of a series a judgement reads: a board need not bring ten years of months into memory to judge today.
 
 `judgement_window` states, per indicator and date, which observations to read: those of periods starting on or after
-the window's first year, and those of the baseline periods wherever they fall. `window_holds_judgement` then says,
-from what was read, whether the judgement of `indicators.status.evaluate` could have looked further back (a series
-that stopped reporting, a gap longer than the window, too few points for the projection): only those series need
-the rest of their history. Reading the window first and the rest for those few gives exactly the live judgement.
+the window's start, and those of the baseline periods wherever they fall. `window_holds_judgement` then says, from
+what was read, whether the judgement of `indicators.status.evaluate` could have looked further back (a series that
+stopped reporting, a gap longer than the window, too few points for the projection): only those series need the rest
+of their history. Reading the window first and the rest for those few gives exactly the live judgement.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from math import ceil
 
-from indicators.model import Indicator, TargetBasis
+from indicators.model import Indicator, PathKind, TargetBasis, WithinYear
 from indicators.paths import IndicatorPlan, plan_for
 from indicators.periods import Period
 from indicators.status import Observation, judged_index, visible
@@ -22,27 +21,31 @@ PROJECTION_POINTS = 5  # indicators.status._projection: the judged value and the
 
 @dataclass(frozen=True)
 class JudgementWindow:
-    first_year: int  # observations of periods starting on or after 1 January of this year
+    start: date  # observations of periods starting on or after this day
     baseline_periods: frozenset[Period]  # and those of these periods, whenever they are
-
-    @property
-    def start(self) -> date:
-        return date(self.first_year, 1, 1)
 
 
 def judgement_window(indicator: Indicator, as_of: date) -> JudgementWindow:
-    """The observations the judgement as of `as_of` needs when the series reports regularly: the current target
-    period's year (or, with several target periods, the previous target period's first year), the years holding the
-    projection's earlier points and, for a change on the previous year, the year before."""
+    """The observations the judgement as of `as_of` needs when the series reports regularly: the latest period due
+    (within the target years) and the projection's earlier points, the judged year from January for a flow summed
+    over the year, the year before for a change on the previous year; with several target periods, the same for the
+    previous target period's last period, whose outcome is shown beside."""
     plan = plan_for(indicator)
-    year = max(min(as_of.year, plan.final_year), plan.first_year)
+    last_day = min(as_of, date(plan.final_year, 12, 31))
+    latest = Period.containing(last_day, plan.frequency)
+    if latest.end > last_day:
+        latest = latest.previous()
+    start = _reads_from(plan, latest)
     if plan.several_target_periods:
-        year = _previous_target_period_first_year(plan, year)
-    lookback = ceil((PROJECTION_POINTS - 1) / plan.frequency.periods_per_year)
-    first_year = year - lookback - _years_before(plan)
+        previous_key = max(
+            (key for key in plan.period_keys.values() if key < plan.period_key(latest.year)), default=None
+        )
+        if previous_key is not None:
+            start = min(start, _reads_from(plan, Period.containing(date(previous_key, 12, 31), plan.frequency)))
     if plan.growth_rate and plan.basis is TargetBasis.average_growth:  # yearly rates counted from the target's span
-        first_year = min(first_year, plan.first_year - 1)
-    return JudgementWindow(first_year, plan.baseline_periods)
+        start = min(start, date(plan.first_year - 1, 1, 1))
+    # The baseline periods only when the series gives the baseline value (the catalogue prints none).
+    return JudgementWindow(start, plan.baseline_periods if plan.baseline_value is None else frozenset())
 
 
 def window_holds_judgement(
@@ -51,7 +54,7 @@ def window_holds_judgement(
     """Does the windowed `series` (sorted by period) hold everything the judgement reads? False: read the rest."""
     plan = plan_for(indicator)
     series_seen = visible(series, as_of)
-    first = next((i for i, o in enumerate(series_seen) if o.period.year >= window.first_year), len(series_seen))
+    first = next((i for i, o in enumerate(series_seen) if o.period.start >= window.start), len(series_seen))
     index = judged_index(plan, series_seen)
     if index is None:
         # No value in the target years in the window: conclusive only if the window reaches back before them.
@@ -72,24 +75,27 @@ def window_holds_judgement(
     return False  # the earlier target period's value may be before the window
 
 
+def _reads_from(plan: IndicatorPlan, period: Period) -> date:
+    """The first day judging a value of `period` reads: the projection's 4 earlier points if the series reports every
+    period, January for a year-to-date sum, the year before for a change on the previous year."""
+    ppy = plan.frequency.periods_per_year
+    position = period.year * ppy + period.index - 1 - (PROJECTION_POINTS - 1)
+    start = Period(position // ppy, plan.frequency, position % ppy + 1).start
+    return min(start, _year_reads_from(plan, period))
+
+
+def _year_reads_from(plan: IndicatorPlan, period: Period) -> date:
+    """The first day of the values of other periods that judging `period` scans for (by period, not by count)."""
+    if plan.basis is TargetBasis.change_per_period:
+        return date(period.year - 1, 1, 1)
+    if plan.within_year is WithinYear.per_period and plan.shape is PathKind.flow:
+        return date(period.year, 1, 1)
+    return period.start
+
+
 def _reads_within(
     plan: IndicatorPlan, series: Sequence[Observation], index: int, first: int, window: JudgementWindow
 ) -> bool:
-    """Judging series[index] reads the projection's points and values of its year (and, for a change, of the year
-    before): are those all in the window? Scans by period stop at the first older period, found or not."""
-    earliest_year = series[index].period.year - _years_before(plan)
-    return index - (PROJECTION_POINTS - 1) >= first and earliest_year >= window.first_year
-
-
-def _years_before(plan: IndicatorPlan) -> int:
-    """How many years before the judged value's year its judgement reads (besides the projection's points)."""
-    return 1 if plan.basis is TargetBasis.change_per_period else 0
-
-
-def _previous_target_period_first_year(plan: IndicatorPlan, year: int) -> int:
-    current = plan.period_key(year)
-    earlier_keys = [key for key in plan.period_keys.values() if key < current]
-    if not earlier_keys:
-        return min(y for y, key in plan.period_keys.items() if key == current)
-    previous = max(earlier_keys)
-    return min(y for y, key in plan.period_keys.items() if key == previous)
+    """Judging series[index] reads the projection's points and the values its scans look for (by period: a scan stops
+    at the first older period, found or not): are those all in the window?"""
+    return index - (PROJECTION_POINTS - 1) >= first and _year_reads_from(plan, series[index].period) >= window.start

@@ -29,7 +29,7 @@ from indicators.status import (
     expected_series,
     path_baseline,
 )
-from indicators.window import JudgementWindow, judgement_window, window_holds_judgement
+from indicators.window import judgement_window, window_holds_judgement
 from ingest.revisions import latest_revisions
 from ingest.tasks_store import write_task_status
 
@@ -60,19 +60,25 @@ def read_series(
     region: str | None = None,
     pairs: Collection[SeriesKey] | None = None,
     known_at: date | None = None,
-    window: JudgementWindow | None = None,
+    since: date | None = None,
     before: date | None = None,
+    periods: Collection[Period] | None = None,
 ) -> dict[SeriesKey, list[Observation]]:
     """The latest revision of every period ending by the date, of every series (or of the indicators, the region,
     the (indicator, region) pairs): one query, each series sorted by period. With `known_at`, only the revisions
-    recorded by the end of that day (in Vietnam): what was known then. With `window`, only its periods (see
-    indicators/window.py); with `before`, only the periods starting before that day."""
+    recorded by the end of that day (in Vietnam): what was known then. With `since` / `before`, only the periods
+    starting on or after / before that day; with `periods`, only those (each a range of the hypertable's time column,
+    so that only their chunks are read)."""
     conditions = ["period_start < %(cutoff)s"]
     params: dict[str, Any] = {"cutoff": cutoff_for(as_of)}
-    if window is not None:
-        conditions.append("(period_start >= %(since)s OR period = ANY(%(baseline_periods)s))")
-        params["since"] = _start_of(window.start)
-        params["baseline_periods"] = sorted(str(period) for period in window.baseline_periods)
+    if since is not None:
+        conditions.append("period_start >= %(since)s")
+        params["since"] = _start_of(since)
+    if periods is not None:
+        conditions.append("period = ANY(%(periods)s) AND period_start BETWEEN %(first_start)s AND %(last_start)s")
+        params["periods"] = sorted(str(period) for period in periods)
+        starts = [period_bounds(period)[0] for period in periods]
+        params["first_start"], params["last_start"] = min(starts), max(starts)
     if before is not None:
         conditions.append("period_start < %(before)s")
         params["before"] = _start_of(before)
@@ -118,19 +124,21 @@ def read_judged_series(
     `known_keys` (the last snapshot's); a series only reported before the window by a region neither tracks nor
     knows is not read."""
     windows = {code: judgement_window(indicator, as_of) for code, indicator in catalogue.indicators.items()}
-    by_start: dict[int, list[str]] = defaultdict(list)
+    by_start: dict[date, list[str]] = defaultdict(list)
     for code, window in windows.items():
-        by_start[window.first_year].append(code)
+        by_start[window.start].append(code)
     series: dict[SeriesKey, list[Observation]] = {}
-    for first_year, codes in by_start.items():
-        group_window = JudgementWindow(
-            first_year, frozenset().union(*(windows[code].baseline_periods for code in codes))
-        )
+    for start, codes in by_start.items():
         in_group = set(codes)
         wanted = None if keys is None else [key for key in keys if key[0] in in_group]
         if wanted == []:
             continue
-        series.update(read_series(conn, as_of, codes, pairs=wanted, window=group_window))
+        series.update(read_series(conn, as_of, codes, pairs=wanted, since=start))
+        baseline_periods = {p for code in codes for p in windows[code].baseline_periods if p.start < start}
+        if baseline_periods:  # read apart: an OR in one query would read every chunk
+            baseline = read_series(conn, as_of, codes, pairs=wanted, periods=baseline_periods)
+            for key, observations in baseline.items():
+                series[key] = sorted(observations + series.get(key, []), key=lambda o: _order(o.period))
     if keys is None:
         everyone = set(series) | set(known_keys)
         for code, indicator in catalogue.indicators.items():
@@ -142,11 +150,10 @@ def read_judged_series(
         if key[0] in windows
         and not window_holds_judgement(catalogue.indicators[key[0]], windows[key[0]], series.get(key, []), as_of)
     ]
-    unsure_by_start: dict[int, list[SeriesKey]] = defaultdict(list)
+    unsure_by_start: dict[date, list[SeriesKey]] = defaultdict(list)
     for key in unsure:
-        unsure_by_start[windows[key[0]].first_year].append(key)
-    for first_year, group in unsure_by_start.items():
-        start = date(first_year, 1, 1)
+        unsure_by_start[windows[key[0]].start].append(key)
+    for start, group in unsure_by_start.items():
         older = read_series(conn, as_of, pairs=group, before=start)
         for key, observations in older.items():
             recent = [o for o in series.get(key, []) if o.period.start >= start]

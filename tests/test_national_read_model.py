@@ -235,7 +235,7 @@ def test_the_refresh_reads_only_the_judgement_window_and_judges_as_the_whole_his
         assert len({e.status for e in live}) >= 2
         read_whole = sum(len(whole[key]) for key in regular)
         read_windowed = sum(len(windowed[key]) for key in regular)
-        if as_of.year >= 2025:  # a regular series: the last two years of eleven (and the baseline)
+        if as_of.year >= 2025:  # a regular series: months to two years of eleven (and the baseline)
             assert read_windowed < read_whole / 4, (as_of, read_windowed, read_whole)
         # A push's few series are read the same way.
         keys = set(random.Random(as_of.toordinal()).sample(sorted(whole), 12))
@@ -251,3 +251,30 @@ def test_the_refresh_reads_only_the_judgement_window_and_judges_as_the_whole_his
         assert snapshot[(expected.indicator, expected.region)] == Evaluation(
             **{**_fields(expected), "period_target": None}
         )
+
+
+def test_the_window_judges_every_kind_of_indicator_as_the_whole_history(conn: psycopg.Connection[Any]) -> None:
+    """The bundled catalogue's indicators (changes on the previous year, average growth, flows summed over the year,
+    quarters and years): a history from 2014 with gaps and a stopped series, judged windowed and whole alike."""
+    catalogue = read_catalogue(conn)
+    rng = random.Random(1615)
+    with conn.cursor().copy(
+        "COPY observations (indicator, region, period_start, period, revision, value, status, key_id) FROM STDIN"
+    ) as copy:
+        for code, indicator in catalogue.indicators.items():
+            for position, region in enumerate(catalogue.regions_of(indicator)):
+                period = Period(2014, indicator.frequency, 1)
+                while period.year <= (2021 if position % 3 == 1 else 2026):
+                    if rng.random() < (0.5 if position % 3 == 2 else 0.95):
+                        value = rng.uniform(1, 100)
+                        copy.write_row((code, region, period_bounds(period)[0], str(period), 1, value, "official", "t"))
+                    period = period.next()
+    judged_differently = []
+    for as_of in (date(2022, 3, 31), date(2024, 7, 15), date(2025, 12, 31), date(2026, 11, 30)):
+        whole = read_series(conn, as_of)
+        windowed = read_judged_series(conn, catalogue, as_of, known_keys=set(whole))
+        live = evaluate_board(board_items(catalogue, whole), as_of)
+        judged = evaluate_board(board_items(catalogue, windowed), as_of)
+        judged_differently += [(as_of, a, b) for a, b in zip(live, judged, strict=True) if a != b]
+        assert sum(map(len, windowed.values())) < sum(map(len, whole.values()))
+    assert judged_differently == []
