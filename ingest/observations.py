@@ -94,6 +94,8 @@ CREATE TEMP TABLE IF NOT EXISTS stage (
 ) ON COMMIT DELETE ROWS
 """
 
+_STAGE_TYPES = ["int4", "text", "text", "timestamptz", "text", "float8", "text", "text"]
+
 _DUPLICATES = """
 SELECT array_agg(row ORDER BY row), count(DISTINCT (value, status)) > 1
 FROM stage GROUP BY indicator, region, period_start, period HAVING count(*) > 1
@@ -165,8 +167,9 @@ def ingest_batch(
         row = conn.execute("SELECT current_setting('statement_timeout'), set_config('statement_timeout', '0', true)")
         statement_timeout = row.fetchone()[0]  # type: ignore[index]
         with conn.cursor().copy(
-            "COPY stage (row, indicator, region, period_start, period, value, status, note) FROM STDIN"
+            "COPY stage (row, indicator, region, period_start, period, value, status, note) FROM STDIN (FORMAT BINARY)"
         ) as copy:
+            copy.set_types(_STAGE_TYPES)  # binary: a third of text's client CPU per row, less parsing for the server
             for number, raw in rows:
                 count += 1
                 if max_rows is not None and count > max_rows:
