@@ -106,8 +106,7 @@ FROM stage GROUP BY indicator, region, period_start, period HAVING count(*) > 1
 # The batch's own period_start range, given as parameters, lets TimescaleDB leave out the chunks the batch cannot
 # touch; without it every row's lookup probes every chunk (a 50,000-row batch into 8 chunks: 830 -> 240 ms). See
 # _decide_and_insert for how it is planned.
-_DECIDE_AND_INSERT = """
-WITH latest AS (
+_LATEST = """
     SELECT s.*, c.revision AS current_revision, c.value AS current_value, c.status AS current_status
     FROM stage s
     LEFT JOIN LATERAL (
@@ -116,7 +115,18 @@ WITH latest AS (
             AND o.period = s.period AND o.period_start BETWEEN %(first_start)s AND %(last_start)s
         ORDER BY o.revision DESC LIMIT 1
     ) c ON true
-), decided AS (
+"""
+# A batch whose periods hold nothing yet (new months arriving, the usual case) has no current revision to look up:
+# every row is imported, without a probe per row.
+_NOTHING_CURRENT = """
+    SELECT s.*, NULL::integer AS current_revision, NULL::double precision AS current_value, NULL::text AS current_status
+    FROM stage s
+"""
+_RANGE_HOLDS_ROWS = """
+SELECT EXISTS (SELECT FROM observations WHERE period_start BETWEEN %(first_start)s AND %(last_start)s)
+"""
+_DECIDE_AND_INSERT = """
+WITH latest AS ({latest}), decided AS (
     SELECT *, CASE
         WHEN current_revision IS NULL THEN 'imported'
         WHEN value = current_value AND status = current_status THEN 'ignored'
@@ -314,7 +324,10 @@ def _decide_and_insert(
     for attempt in range(_CONFLICT_RETRIES):
         try:
             with conn.transaction():
-                results = conn.execute(_DECIDE_AND_INSERT, params, prepare=False).fetchall()
+                holds_rows = conn.execute(_RANGE_HOLDS_ROWS, params, prepare=False).fetchone()
+                latest = _LATEST if holds_rows is None or holds_rows[0] else _NOTHING_CURRENT
+                statement = _DECIDE_AND_INSERT.replace("{latest}", latest)
+                results = conn.execute(statement, params, prepare=False).fetchall()
             break
         except psycopg.errors.UniqueViolation:
             if attempt == _CONFLICT_RETRIES - 1:
