@@ -154,7 +154,8 @@ def read_judged_series(
     for key in unsure:
         unsure_by_start[windows[key[0]].start].append(key)
     for start, group in unsure_by_start.items():
-        older = read_series(conn, as_of, pairs=group, before=start)
+        codes = sorted({code for code, _ in group})  # the key's leading column: the primary key's index is used
+        older = read_series(conn, as_of, codes, pairs=group, before=start)
         for key, observations in older.items():
             recent = [o for o in series.get(key, []) if o.period.start >= start]
             series[key] = observations + recent
