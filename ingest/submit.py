@@ -92,6 +92,10 @@ def submit_batch(
             if workbook is not None:
                 error.locate = workbook.annotate
             raise
+        # Committed here, before anything else runs on this connection and before the answer: the pool commits on
+        # the way out only while the connection is alive, and a connection lost meanwhile (a failover) would then
+        # drop the batch silently after a 200. A failed commit raises, and the client re-sends the batch.
+        conn.commit()
         if (summary.imported or summary.updated) and not summary.dry_run:
             refresh_pushed_series(conn, catalogue, summary.touched, options.grace_days)
     answer = summary.as_dict()

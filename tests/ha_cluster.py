@@ -240,7 +240,11 @@ class HaCluster:
         with contextlib.suppress(psycopg.Error):
             admin = f"postgresql://postgres:{self.superuser_password}@127.0.0.1:{leader.pg_port}/postgres"
             with psycopg.connect(admin, connect_timeout=2) as conn:
-                row = conn.execute("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'").fetchone()
+                # Streaming as the synchronous standby: only then is an acknowledged commit on two nodes, and only
+                # then will Patroni promote it when the leader is lost (synchronous_mode).
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND sync_state = 'sync'"
+                ).fetchone()
                 return row is not None and int(row[0]) > 0
         return False
 

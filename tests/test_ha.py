@@ -96,8 +96,9 @@ def wait_for_some_rows(url: str, at_least: int) -> None:
 
 def lose_the_leader_while_pushing(
     cluster: HaCluster, api: str, key: str, csv_path: Path, spool: Path
-) -> tuple[Node, Node, float]:
-    """Push the file; once some batches are in, kill the leader's machine. Returns (old leader, new leader, seconds)."""
+) -> tuple[Node, Node, float, str]:
+    """Push the file; once some batches are in, kill the leader's machine. Returns the old leader, the new leader,
+    the seconds until the new one led, and what `chitieu push` printed."""
     old_leader = cluster.leader()
     assert old_leader is not None
     push = start_push(api, key, csv_path, spool)
@@ -108,13 +109,15 @@ def lose_the_leader_while_pushing(
     failover_s = time.monotonic() - killed_at
     output, _ = push.communicate(timeout=300)
     assert push.returncode == 0, output
-    assert not any(spool.rglob("*.csv")) and not any(spool.rglob("*.json")), f"batches left in the spool: {output}"
-    return old_leader, new_leader, failover_s
+    left = [str(path.relative_to(spool)) for path in spool.rglob("*") if path.is_file() and path.suffix == ".csv"]
+    assert not left, f"batches left in the spool or set aside: {left}\n{output}"
+    return old_leader, new_leader, failover_s, output
 
 
-def assert_every_row_once(url: str, value_offset: int, revisions: int) -> None:
+def assert_every_row_once(url: str, value_offset: int, revisions: int, push_output: str = "") -> None:
     stored = stored_rows(url)
-    assert len(stored) == len(ROWS) * revisions, f"{len(stored)} revisions stored, {len(ROWS) * revisions} expected"
+    expected = len(ROWS) * revisions
+    assert len(stored) == expected, f"{len(stored)} revisions stored, {expected} expected; push said:\n{push_output}"
     latest: dict[tuple[str, str, str], tuple[float, int]] = {}
     for indicator, region, period, value, revision in stored:
         key = (indicator, region, period)
@@ -148,11 +151,11 @@ def test_failover_both_ways_loses_and_doubles_nothing(cluster: HaCluster, api: s
     key = make_key(cluster.write_url)
 
     # Round 1: node1 leads, its machine is lost mid-push.
-    old, new, failover_s = lose_the_leader_while_pushing(
+    old, new, failover_s, output = lose_the_leader_while_pushing(
         cluster, api, key, write_csv(tmp_path / "first.csv", 0), tmp_path / "spool1"
     )
     assert failover_s < FAILOVER_LIMIT_S, f"new leader after {failover_s:.1f} s"
-    assert_every_row_once(cluster.write_url, value_offset=0, revisions=1)
+    assert_every_row_once(cluster.write_url, value_offset=0, revisions=1, push_output=output)
     assert_ready_and_board_served(api)  # without restarting the API: the pool replaced its broken connections
 
     # The old leader comes back as a replica of the new one, and the board is read from it.
@@ -166,12 +169,12 @@ def test_failover_both_ways_loses_and_doubles_nothing(cluster: HaCluster, api: s
     assert_every_row_once(cluster.read_url, value_offset=0, revisions=1)  # the replica holds every row too
 
     # Round 2, the other way: new values for every row while the second leader's machine is lost.
-    _, third, failover_s = lose_the_leader_while_pushing(
+    _, third, failover_s, output = lose_the_leader_while_pushing(
         cluster, api, key, write_csv(tmp_path / "second.csv", 1), tmp_path / "spool2"
     )
     assert third is old
     assert failover_s < FAILOVER_LIMIT_S, f"new leader after {failover_s:.1f} s"
-    assert_every_row_once(cluster.write_url, value_offset=1, revisions=2)
+    assert_every_row_once(cluster.write_url, value_offset=1, revisions=2, push_output=output)
     assert_ready_and_board_served(api)
     cluster.start_node(new)
     assert cluster.wait_for_replica(timeout=90) is new

@@ -1,6 +1,7 @@
 """ingest.submit, the write path's façade: the reader chosen by media type, the batch written or refused whole, with the
 errors of the tree (their problem members as the API answers them) and a workbook's cells named."""
 
+import contextlib
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -107,3 +108,25 @@ def test_a_workbooks_invalid_rows_name_their_cells(
     assert (error["row"], error["field"], error["cell"]) == (3, "value", "Số liệu!D3")
     assert error["message"].startswith("Số liệu!D3: ")
     assert stored(conn) == 0
+
+
+def test_a_batch_answered_as_imported_is_committed_even_if_the_connection_is_lost_after_it(
+    db_url: str, pool: ConnectionPool, conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failover right after the batch (here: the session killed while the pushed series are refreshed) must not
+    turn a 200 "imported" into rows that were never committed. Found by tests/test_ha.py: 40 rows answered as
+    imported were missing after the leader was lost."""
+
+    def connection_lost(conn: psycopg.Connection[Any], *args: Any) -> bool:
+        with contextlib.suppress(psycopg.Error):
+            conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return False
+
+    monkeypatch.setattr("ingest.submit.refresh_pushed_series", connection_lost)
+    key = key_for(db_url)
+    body = csv(f"{GRDP};dong_thap;2023-Q2;7,3")
+    submitted = submit_batch(
+        pool, body, "text/csv", CatalogueCache(), key, SubmitOptions(max_rows=10, number_format=None)
+    )
+    assert submitted.summary.imported == 1
+    assert stored(conn) == 1, "answered as imported, but nothing was committed"
