@@ -352,6 +352,7 @@ def post_task_report(
             note=report.note,
             key_id=key.id,
         )
+        conn.commit()  # before answering: the pool's own commit on the way out is skipped on a lost connection
     return asdict(saved)
 
 
