@@ -61,6 +61,7 @@ def test_json_batch_imports_and_records_the_key(
         "dry_run": False,
         "warnings": [],
         "stored_as": [],
+        "notices": [],
     }
     [(revision, value, status, key_id)] = revisions(conn, BUDGET, "2023-Q2")
     assert (revision, value, status) == (1, 3900.0, "official")
