@@ -49,6 +49,9 @@ class PushSettings(Protocol):
     catalogue_dir: Path
     grafana_url: str
     public_url: str
+    alerts_webhook_token: str | None
+
+    def webhook_token_file(self) -> Path: ...
 
 
 def inputs_of(args: argparse.Namespace) -> GenerateInputs:
@@ -125,6 +128,23 @@ def cmd_rules_validate(args: argparse.Namespace, settings: object) -> None:
     print("rules OK")
 
 
+def _webhook_token(args: argparse.Namespace, settings: PushSettings) -> str:
+    """The token the service's webhook requires, which Grafana's contact point must send: --webhook-token-file, else
+    CHITIEU_ALERTS_WEBHOOK_TOKEN, else the token the service generated in its data directory."""
+    if settings.alerts_webhook_token and not args.webhook_token_file:
+        return settings.alerts_webhook_token
+    path = Path(args.webhook_token_file) if args.webhook_token_file else settings.webhook_token_file()
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        print(
+            f"chitieu: the alerts webhook token is needed for Grafana's contact point: cannot read {path} "
+            f"({error.strerror}); give --webhook-token-file or set CHITIEU_ALERTS_WEBHOOK_TOKEN",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+
+
 def cmd_push(args: argparse.Namespace, settings: PushSettings) -> None:
     from dashboards.grafana.build import build_dashboards
     from dashboards.push import DatasourceTarget, connect, push
@@ -142,7 +162,8 @@ def cmd_push(args: argparse.Namespace, settings: PushSettings) -> None:
     )
     webhook_url = args.webhook_url or settings.public_url.rstrip("/") + WEBHOOK_PATH
     grafana_url = args.grafana_url or settings.grafana_url
-    report = push(connect(grafana_url, token), build_dashboards(catalogue), target, webhook_url)
+    webhook_token = _webhook_token(args, settings)
+    report = push(connect(grafana_url, token), build_dashboards(catalogue), target, webhook_url, webhook_token)
     for name in report.created:
         print(f"created  {name}")
     for name in report.updated:
@@ -231,4 +252,9 @@ def _add_push(actions: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     push.add_argument("--db-password", help="Password of chitieu_grafana (default: CHITIEU_GRAFANA_DB_PASSWORD).")
     push.add_argument("--db-sslmode", default="disable", help="disable, require, verify-ca or verify-full.")
     push.add_argument("--webhook-url", help="Where alerts go (default: CHITIEU_PUBLIC_URL/v1/alerts/webhook).")
+    push.add_argument(
+        "--webhook-token-file",
+        help="The service's webhook token, sent by Grafana's contact point (default: CHITIEU_ALERTS_WEBHOOK_TOKEN, "
+        "else <data dir>/secrets/alerts-webhook-token).",
+    )
     push.add_argument("--catalogue", help="Catalogue directory or file (default: the configured catalogue).")

@@ -73,13 +73,21 @@ def _get(call: Any, *args: Any) -> Any:
         raise
 
 
-def push(api: Any, dashboards: list[GeneratedDashboard], datasource: DatasourceTarget, webhook_url: str) -> PushReport:
+def push(
+    api: Any,
+    dashboards: list[GeneratedDashboard],
+    datasource: DatasourceTarget,
+    webhook_url: str,
+    webhook_token: str | None = None,
+) -> PushReport:
+    """Folder, data source, dashboards, the webhook contact point (sending the service's webhook token, which the
+    webhook requires), rule group and notification route: each created, updated or left as it is."""
     report = PushReport()
     _push_folder(api, report)
     _push_datasource(api, datasource, report)
     for dashboard in dashboards:
         _push_dashboard(api, dashboard, report)
-    _push_contact_point(api, webhook_url, report)
+    _push_contact_point(api, webhook_url, webhook_token, report)
     _push_rule_group(api, report)
     _push_notification_route(api, report)
     return report
@@ -132,15 +140,20 @@ def _push_dashboard(api: Any, dashboard: GeneratedDashboard, report: PushReport)
     (report.created if existing is None else report.updated).append(name)
 
 
-def _push_contact_point(api: Any, webhook_url: str, report: PushReport) -> None:
-    desired = grafana_alerts.contact_point(webhook_url)
+def _push_contact_point(api: Any, webhook_url: str, token: str | None, report: PushReport) -> None:
+    desired = grafana_alerts.contact_point(webhook_url, token)
     name = f"contact point {desired['uid']}"
     points = api.alertingprovisioning.get_contactpoints(name=desired["name"]) or []
     existing = next((point for point in points if point.get("uid") == desired["uid"]), None)
+    # Grafana answers secrets redacted: compare the rest; a changed token is sent by `--webhook-token` anyway.
+    comparable = {
+        **desired,
+        "settings": {k: v for k, v in desired["settings"].items() if k != "authorization_credentials"},
+    }
     if existing is None:
         api.alertingprovisioning.create_contactpoint(desired)
         report.created.append(name)
-    elif not contains(desired, existing):
+    elif not contains(comparable, existing):
         api.alertingprovisioning.update_contactpoint(desired["uid"], desired)
         report.updated.append(name)
     else:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -218,7 +219,13 @@ def fake_grafana() -> Iterator[tuple[FakeGrafana, str]]:
     server.server_close()
 
 
-SETTINGS = SimpleNamespace(catalogue_dir=CATALOGUE_DIR, grafana_url="unused", public_url="http://chitieu.example:8000")
+SETTINGS = SimpleNamespace(
+    catalogue_dir=CATALOGUE_DIR,
+    grafana_url="unused",
+    public_url="http://chitieu.example:8000",
+    alerts_webhook_token="webhook-s3cret",
+    webhook_token_file=lambda: Path("/nonexistent"),
+)
 PUSH = ["dashboards", "push", "--token", TOKEN, "--db-host", "db.example:5432", "--db-password", "s3cret"]
 
 
@@ -244,6 +251,11 @@ def test_push_creates_everything_then_a_second_push_changes_nothing(
     saved = [body for method, path, body in writes if path == "/api/dashboards/db"]
     assert [body["dashboard"] for body in saved] == [d.model for d in dashboards]
     assert all(body["folderUid"] == FOLDER_UID and body["overwrite"] for body in saved)
+
+    # The service's webhook requires its token: Grafana's contact point sends it (it was pushed without, and 401'd).
+    (contact_point,) = [body for method, path, body in writes if path.endswith("/contact-points")]
+    assert contact_point["settings"]["authorization_scheme"] == "Bearer"
+    assert contact_point["settings"]["authorization_credentials"] == "webhook-s3cret"
 
     (rule_group,) = [body for method, path, body in writes if "/rule-groups/" in path]
     assert rule_group == grafana_alerts.rule_group()
