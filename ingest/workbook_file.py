@@ -29,7 +29,7 @@ ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encr
 # An .xls with a password: its workbook-globals BOF record (BIFF8) is followed by a FILEPASS record (0x002F).
 BIFF8_GLOBALS_BOF = b"\x09\x08\x10\x00\x00\x06\x05\x00"
 FILEPASS = b"\x2f\x00"
-PASSWORD_PROTECTED = (
+PROTECTED_WORKBOOK_MESSAGE = (
     "tệp Excel có mật khẩu: hãy bỏ mật khẩu rồi gửi lại (the workbook is password-protected; remove the password and "
     "send it again)"
 )
@@ -74,7 +74,7 @@ def check_workbook(body: bytes, *, max_unpacked: int = MAX_UNPACKED_BYTES) -> Ch
     if body.startswith(OLE2_MAGIC):
         bof = body.find(BIFF8_GLOBALS_BOF)
         if ENCRYPTED_PACKAGE in body or (bof >= 0 and body[bof + 20 : bof + 22] == FILEPASS):
-            raise InputError(PASSWORD_PROTECTED)
+            raise InputError(PROTECTED_WORKBOOK_MESSAGE)
         return CheckedWorkbook(body, WorkbookKind.xls)
     if not body.startswith(ZIP_MAGIC):
         raise InputError(_not_a_workbook(body))

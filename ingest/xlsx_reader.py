@@ -31,7 +31,7 @@ from indicators.catalogue import Catalogue
 from indicators.cells import code_text, period_text, status_code
 from indicators.periods import Frequency
 from ingest.formats import CSV_COLUMNS, REQUIRED_COLUMNS, InputError, Row
-from ingest.workbook_file import PASSWORD_PROTECTED, CheckedWorkbook, check_workbook
+from ingest.workbook_file import PROTECTED_WORKBOOK_MESSAGE, CheckedWorkbook, check_workbook
 
 DATA_SHEET = "Số liệu"
 HEADER_SCAN_ROWS = 50
@@ -158,7 +158,7 @@ def read_workbook(body: bytes, frequency_of: FrequencyOf, *, max_unpacked: int |
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
     except python_calamine.PasswordError:
-        raise InputError(PASSWORD_PROTECTED) from None
+        raise InputError(PROTECTED_WORKBOOK_MESSAGE) from None
     except Exception as error:  # calamine's own errors (zip, XML, BIFF) share no base class besides Exception
         raise InputError(f"không đọc được workbook (the workbook cannot be read: {_short(error)})") from None
     with workbook:
