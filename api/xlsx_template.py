@@ -15,7 +15,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from indicators.catalogue import Catalogue
-from indicators.cells import STATUS_LABELS_VI, period_label_vi
+from indicators.cells import STATUS_LABELS_VI
 from indicators.forms import target_reference
 from indicators.text import neutralise_formula
 from indicators.units import UNITS, Unit
@@ -74,8 +74,8 @@ def due_date(form: Form, grace_days: int) -> date:
 
 def period_range_label(form: Form) -> str:
     if form.first == form.last:
-        return period_label_vi(form.first)
-    return f"từ {period_label_vi(form.first)} đến {period_label_vi(form.last)}"
+        return form.first.label_vi
+    return f"từ {form.first.label_vi} đến {form.last.label_vi}"
 
 
 def template_workbook(form: Form, catalogue: Catalogue, grace_days: int) -> bytes:
@@ -112,13 +112,13 @@ def template_workbook(form: Form, catalogue: Catalogue, grace_days: int) -> byte
         unit = UNITS[indicator.unit]
         region = catalogue.regions.get(due_row.region)
         texts = [indicator.code, due_row.region, str(due_row.period), indicator.number or "", indicator.name_vi,
-                 region.name_vi if region else due_row.region, period_label_vi(due_row.period), unit.symbol_vi]  # fmt: skip
+                 region.name_vi if region else due_row.region, due_row.period.label_vi, unit.symbol_vi]  # fmt: skip
         for column, text in enumerate(texts):
             sheet.write_string(row, column, neutralise_formula(text), locked)
         _number_or_text(sheet, row, 8, target_reference(due_row.target), formats[indicator.unit], locked)
         if form_row.last is not None:
             sheet.write_number(row, 9, form_row.last[1], formats[indicator.unit])
-            sheet.write_string(row, 10, period_label_vi(form_row.last[0]), locked)
+            sheet.write_string(row, 10, form_row.last[0].label_vi, locked)
         else:
             sheet.write_blank(row, 9, None, locked)
             sheet.write_blank(row, 10, None, locked)

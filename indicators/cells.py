@@ -101,16 +101,3 @@ def period_text(cell: object, frequency: Frequency | None) -> object:
 
 def _period_of(day: date, frequency: Frequency | None) -> str:
     return str(Period.containing(day, frequency or Frequency.month))
-
-
-def period_label_vi(period: Period) -> str:
-    """How a form names the period: "Năm 2025", "6 tháng đầu năm 2025", "Quý III/2025", "Tháng 09/2025"."""
-    match period.frequency:
-        case Frequency.year:
-            return f"Năm {period.year}"
-        case Frequency.half_year:
-            return f"6 tháng {'đầu' if period.index == 1 else 'cuối'} năm {period.year}"
-        case Frequency.quarter:
-            return f"Quý {['I', 'II', 'III', 'IV'][period.index - 1]}/{period.year}"
-        case Frequency.month:
-            return f"Tháng {period.index:02d}/{period.year}"

@@ -90,6 +90,20 @@ class Period:
                 return f"{self.year}-{self.index:02d}"
 
     @property
+    def label_vi(self) -> str:
+        """How Vietnamese documents and forms name the period: "Năm 2025", "6 tháng đầu năm 2025", "Quý III/2025",
+        "Tháng 9/2025"."""
+        match self.frequency:
+            case Frequency.year:
+                return f"Năm {self.year}"
+            case Frequency.half_year:
+                return f"6 tháng {'đầu' if self.index == 1 else 'cuối'} năm {self.year}"
+            case Frequency.quarter:
+                return f"Quý {('I', 'II', 'III', 'IV')[self.index - 1]}/{self.year}"
+            case Frequency.month:
+                return f"Tháng {self.index}/{self.year}"
+
+    @property
     def months(self) -> int:
         return 12 // self.frequency.periods_per_year
 

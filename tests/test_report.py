@@ -19,7 +19,7 @@ import pytest
 from docx import Document
 from docx.enum.section import WD_ORIENT
 
-from api.report.words import period_vi, report_period_vi
+from api.report.words import report_period_vi
 from api.routes.reports import content_disposition
 from indicators.periods import Period
 from tests.conftest import ServerThread, settings_for
@@ -204,7 +204,7 @@ def test_rows_match_the_status_board(pushed: httpx.Client) -> None:
 
 
 def report_period_label(period: str) -> str:
-    return period_vi(Period.parse(period))
+    return Period.parse(period).label_vi
 
 
 def test_cli_writes_the_file_whole(db_url: str, tmp_path: Path) -> None:

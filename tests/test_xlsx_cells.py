@@ -10,7 +10,7 @@ import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicators.cells import STATUS_LABELS_VI, code_text, period_label_vi, period_text, status_code
+from indicators.cells import STATUS_LABELS_VI, code_text, period_text, status_code
 from indicators.numbers import NumberFormat, NumberFormatError, format_vi
 from indicators.periods import Frequency, Period
 from ingest.formats import read_csv
@@ -31,8 +31,8 @@ days = st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31))
 def test_a_period_as_written_or_as_a_form_labels_it_reads_back(period: Period) -> None:
     assert period_text(str(period), None) == str(period)
     assert period_text(str(period).lower(), None) == str(period)
-    assert period_text(period_label_vi(period), None) == str(period)
-    assert period_text(f"  {period_label_vi(period).upper()} ", None) == str(period)
+    assert period_text(period.label_vi, None) == str(period)
+    assert period_text(f"  {period.label_vi.upper()} ", None) == str(period)
 
 
 @given(days, frequencies, st.times())

@@ -44,18 +44,6 @@ class Header:
 _QUARTERS = ("I", "II", "III", "IV")
 
 
-def period_vi(period: Period) -> str:
-    match period.frequency:
-        case Frequency.year:
-            return f"Năm {period.year}"
-        case Frequency.half_year:
-            return f"6 tháng {'đầu' if period.index == 1 else 'cuối'} năm {period.year}"
-        case Frequency.quarter:
-            return f"Quý {_QUARTERS[period.index - 1]}/{period.year}"
-        case Frequency.month:
-            return f"Tháng {period.index}/{period.year}"
-
-
 def number(value: float, decimals: int = 2) -> str:
     """Vietnamese format, at most `decimals` decimals, never "-0"."""
     rounded = round(value, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
