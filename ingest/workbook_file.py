@@ -36,6 +36,8 @@ PROTECTED_WORKBOOK_MESSAGE = (
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # what one workbook may unpack to, counted as it is decompressed
 EMPTY_BLOCK_BYTES = 4 * 1024 * 1024  # sheet XML with no value in it after which reading stops
 _CHUNK = 1024 * 1024
+# What zipfile raises for a damaged archive (NotImplementedError: a compression method it does not know).
+_BROKEN_ZIP = (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError, OSError)
 _VALUE_MARKERS = (b"<v>", b"<is>", b"<f>", b"<f ")
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
@@ -117,7 +119,7 @@ def _member(archive: zipfile.ZipFile, name: str, max_unpacked: int) -> bytes:
             data = member.read(max_unpacked + 1)
     except KeyError:
         return b""
-    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError) as error:
+    except _BROKEN_ZIP as error:
         raise InputError(f"tệp Excel bị hỏng (the workbook is corrupt: {error})") from None
     if len(data) > max_unpacked:
         raise _too_large(max_unpacked)
@@ -155,7 +157,7 @@ def _read_counting(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Bud
         with archive.open(info) as member:
             while chunk := member.read(_CHUNK):
                 budget.spend(len(chunk))
-    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError, OSError) as error:
+    except _BROKEN_ZIP as error:
         raise InputError(f"tệp Excel bị hỏng (the workbook is corrupt: {error})") from None
 
 
@@ -236,7 +238,7 @@ def _read_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: "_Budge
                     rows_ended = True
                 elif data_start >= 0 and size - max(last_value_end, data_start) > EMPTY_BLOCK_BYTES:
                     return _cut(b"".join(chunks), data_start, last_value_end, info.filename)
-    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError, OSError) as error:
+    except _BROKEN_ZIP as error:
         raise InputError(f"tệp Excel bị hỏng (the workbook is corrupt: {error})") from None
     return (b"".join(chunks) if has_formula else b""), None
 
