@@ -245,8 +245,23 @@ class HaCluster:
                 row = conn.execute(
                     "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND sync_state = 'sync'"
                 ).fetchone()
-                return row is not None and int(row[0]) > 0
-        return False
+                if row is None or int(row[0]) == 0:
+                    return False
+        # Patroni promotes only the standby its /sync key names, which it writes a loop after PostgreSQL reports the
+        # standby synchronous: a leader lost in between leaves no node allowed to lead (synchronous_mode).
+        return self._patroni_sync_standby() is not None
+
+    def _patroni_sync_standby(self) -> str | None:
+        for node in self.nodes:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{node.api_port}/cluster", timeout=2) as answer:
+                    members = json.load(answer).get("members", [])
+            except (OSError, ValueError):
+                continue
+            for member in members:
+                if member.get("role") == "sync_standby" and member.get("state") in ("running", "streaming"):
+                    return str(member["name"])
+        return None
 
     def stop(self) -> None:
         for node in self.nodes:
