@@ -1,7 +1,7 @@
 """Where the benchmarks run: a dedicated embedded cluster, a fresh database per benchmark, the API in a subprocess.
 
-The cluster lives in .var/pg-bench on its own port (CHITIEU_BENCH_PORT, default 55434), so a benchmark never touches
-the development or test clusters. The API runs as a separate process (uvicorn, one worker) so that the load generator
+The cluster lives in .var/pg-bench (CHITIEU_BENCH_DATA_DIR) on its own port (CHITIEU_BENCH_PORT, default 55434), so a
+benchmark never touches the development or test clusters, and two benchmarks run at once need only differ in both. The API runs as a separate process (uvicorn, one worker) so that the load generator
 and the server do not share an interpreter, and so that its memory can be read from /proc.
 """
 
@@ -27,7 +27,7 @@ from ingest.keys import create_key
 from ingest.migrate import migrate
 
 REPO = Path(__file__).resolve().parents[1]
-BENCH_DATA_DIR = REPO / ".var" / "pg-bench"
+BENCH_DATA_DIR = Path(os.environ.get("CHITIEU_BENCH_DATA_DIR", REPO / ".var" / "pg-bench")).resolve()
 BENCH_PORT = int(os.environ.get("CHITIEU_BENCH_PORT", "55434"))
 API_LOG = BENCH_DATA_DIR / "api.log"
 
