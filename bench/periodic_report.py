@@ -20,8 +20,9 @@ from api.report.words import report_year
 from bench.data import MONTHS, PROGRAMME, PROVINCE, observations, synthetic_catalogue
 from bench.env import bundled_catalogue
 from bench.stats import median
+from indicators.judgement import evaluate_board
 from indicators.model import Direction
-from indicators.status import Observation, evaluate_board
+from indicators.status import Observation
 from ingest.board import board_items
 from ingest.embedded import EmbeddedPostgres
 

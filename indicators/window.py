@@ -2,7 +2,7 @@
 
 `judgement_window` states, per indicator and date, which observations to read: those of periods starting on or after
 the window's start, and those of the baseline periods wherever they fall. `window_holds_judgement` then says, from
-what was read, whether the judgement of `indicators.status.evaluate` could have looked further back (a series that
+what was read, whether the judgement of `indicators.judgement.evaluate` could have looked further back (a series that
 stopped reporting, a gap longer than the window, too few points for the projection): only those series need the rest
 of their history. Reading the window first and the rest for those few gives exactly the live judgement.
 """
@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from indicators.judgement import judged_index, visible
 from indicators.model import Indicator, PathKind, TargetBasis, WithinYear
 from indicators.paths import IndicatorPlan, plan_for
 from indicators.periods import Period
-from indicators.status import Observation, judged_index, visible
+from indicators.status import Observation
 
-PROJECTION_POINTS = 5  # indicators.status._projection: the judged value and the 4 observations before it
+PROJECTION_POINTS = 5  # judged_terms.projection_and_target: the judged value and the 4 observations before it
 
 
 @dataclass(frozen=True)

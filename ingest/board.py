@@ -18,17 +18,11 @@ from psycopg import sql
 
 from indicators.catalogue import Catalogue
 from indicators.clock import end_of_day, period_bounds
+from indicators.judgement import evaluate_board, expected_series, path_baseline
 from indicators.model import Indicator
 from indicators.paths import path_periods
 from indicators.periods import Period
-from indicators.status import (
-    DEFAULT_GRACE_DAYS,
-    Evaluation,
-    Observation,
-    evaluate_board,
-    expected_series,
-    path_baseline,
-)
+from indicators.status import DEFAULT_GRACE_DAYS, Evaluation, Observation
 from indicators.window import judgement_window, window_holds_judgement
 from ingest.revisions import latest_revisions
 from ingest.tasks_store import write_task_status

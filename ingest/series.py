@@ -8,10 +8,11 @@ import psycopg
 
 from indicators.catalogue import Catalogue
 from indicators.clock import end_of_day
+from indicators.judgement import evaluate, expected_series
 from indicators.model import Indicator
 from indicators.paths import path_periods
 from indicators.periods import Period
-from indicators.status import Evaluation, Observation, evaluate, expected_series
+from indicators.status import Evaluation, Observation
 from ingest.board import cutoff_for
 
 

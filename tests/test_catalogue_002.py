@@ -15,6 +15,7 @@ import httpx
 import pytest
 from ruamel.yaml import YAML
 
+from indicators.judgement import evaluate
 from indicators.model import (
     CatalogueFile,
     Direction,
@@ -28,7 +29,7 @@ from indicators.model import (
 )
 from indicators.numbers import NumberFormat, parse_number
 from indicators.periods import Frequency, Period
-from indicators.status import Evaluation, Observation, Status, evaluate
+from indicators.status import Evaluation, Observation, Status
 from ingest.catalogue_store import load_catalogue_into
 from ingest.database import connect
 from tests.ingest_helpers import make_key, post_json

@@ -54,10 +54,11 @@ from dashboards.grafana.tasks import TASK_ATTRIBUTES, TASK_SUMMARY, TASKS_BY_AGE
 from dashboards.grafana.timeliness import OFFICES, SUBMISSIONS, SUBMISSIONS_PER_MONTH, TIMELINESS_OVERDUE
 from indicators.catalogue import Catalogue
 from indicators.clock import VIETNAM, period_bounds
+from indicators.judgement import expected_series
 from indicators.model import Direction, Indicator, PathKind, TargetBasis
 from indicators.paths import path_periods, plan_for
 from indicators.periods import Frequency, Period
-from indicators.status import Evaluation, Observation, Status, expected_series
+from indicators.status import Evaluation, Observation, Status
 from indicators.units import UNITS
 from ingest.board import compute_board, refresh_snapshot
 from ingest.catalogue_store import read_catalogue

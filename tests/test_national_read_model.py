@@ -15,8 +15,9 @@ from api.metrics import CARDINALITY_BUDGET, _add_indicators, _BoardFamilies, agg
 from bench.national import PROGRAMME, national_catalogue
 from indicators.catalogue import Catalogue
 from indicators.clock import period_bounds, vietnam_today
+from indicators.judgement import evaluate_board
 from indicators.periods import Frequency, Period
-from indicators.status import Evaluation, Status, evaluate_board
+from indicators.status import Evaluation, Status
 from ingest.board import (
     board_items,
     compute_board,

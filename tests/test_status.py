@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from indicators.judgement import evaluate, evaluate_board, expected_series
 from indicators.model import (
     BandKind,
     Baseline,
@@ -24,15 +25,7 @@ from indicators.model import (
     WithinYear,
 )
 from indicators.periods import Frequency, Period
-from indicators.status import (
-    Evaluation,
-    Observation,
-    PreviousOutcome,
-    Status,
-    evaluate,
-    evaluate_board,
-    expected_series,
-)
+from indicators.status import Evaluation, Observation, PreviousOutcome, Status
 
 
 def target(period: str, kind: TargetKind, quote_text: str = "trích dẫn từ văn bản", **values: Any) -> Target:

@@ -25,10 +25,12 @@ from api.report.words import (
     short_period,
 )
 from indicators.catalogue import Catalogue
+from indicators.judgement import expected_series
 from indicators.model import Indicator, Programme, Target, TargetBasis
 from indicators.paths import path_periods, plan_for
 from indicators.periods import Frequency, Period
-from indicators.status import Evaluation, Observation, Status, expected_series, report_due
+from indicators.report_due import report_due
+from indicators.status import Evaluation, Observation, Status
 from indicators.units import UNITS
 
 ROMAN = ("I", "II", "III", "IV")
