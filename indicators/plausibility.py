@@ -10,7 +10,13 @@ The rules, each against a reference the value should be near:
 - far off the scale: a value at least SCALE_FACTOR times larger or smaller than the indicator's target (when the
   target is in the same terms as the values; else its printed baseline value), or, for an indicator with neither,
   than the series' latest stored value (ingest/observations.py looks it up).
+
+A workbook cell formatted as a percentage is not a slip to warn of but a known scale: it stores the fraction (7,5%
+is 0,075) and shows the percentage, so `percent_cell_value` reads it as shown for a percent or percentage-point
+indicator, and refuses it for any other unit (0,075 or 7,5 lần? the cell cannot say).
 """
+
+from decimal import Decimal
 
 from indicators.model import Indicator, Measure, Target, TargetBasis
 from indicators.numbers import format_vi
@@ -18,6 +24,7 @@ from indicators.periods import Period
 from indicators.units import UNITS
 
 FRACTION_FACTOR = 20.0  # 0,94 against 95 is 100 times smaller; a growth of 0,8% against 7,5% only 9 times
+PERCENT_CELL_UNITS = frozenset({"percent", "percent_change", "percentage_points"})
 SCALE_FACTOR = 300.0  # a thousands-separator or unit slip is 1000 times off; a real change is rarely 300 times
 
 
@@ -67,3 +74,17 @@ def scale_warning(indicator: Indicator, value: float, reference: float | None, a
             "thousands separator)"
         )
     return None
+
+
+def percent_cell_value(indicator: Indicator, fraction: float) -> float | str:
+    """The value of a percentage-formatted cell in the indicator's unit, or why it cannot be read (Vietnamese first).
+    Decimal keeps 0,075 x 100 at 7,5 (in binary floating point it is 7,500000000000001)."""
+    if indicator.unit in PERCENT_CELL_UNITS:
+        return float(Decimal(repr(fraction)) * 100)
+    unit = UNITS[indicator.unit]
+    shown = format_vi(float(Decimal(repr(fraction)) * 100))
+    return (
+        f"ô định dạng phần trăm ({shown}%) nhưng đơn vị của chỉ tiêu là {unit.symbol_vi}: hãy bỏ định dạng phần trăm "
+        f"và nhập số theo đơn vị {unit.symbol_vi} (a cell formatted as a percentage, {shown}%, for an indicator "
+        f"measured in {unit.name_en}: remove the percentage format and type the number in {unit.name_en})"
+    )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ingest.formats import InputError
+from ingest.workbook_cells import SheetCells, ods_cells, percent_cells, percent_styles
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -70,6 +71,7 @@ class CheckedWorkbook:
     kind: WorkbookKind
     cuts: dict[str, SheetCut] = field(default_factory=dict)  # sheet name -> where reading stopped
     formulas_without_value: dict[str, set[str]] = field(default_factory=dict)  # sheet name -> cell references
+    cells: dict[str, SheetCells] = field(default_factory=dict)  # sheet name -> percentage cells, .ods merged ranges
 
 
 def check_workbook(body: bytes, *, max_unpacked: int = MAX_UNPACKED_BYTES) -> CheckedWorkbook:
@@ -92,7 +94,7 @@ def check_workbook(body: bytes, *, max_unpacked: int = MAX_UNPACKED_BYTES) -> Ch
         )
     if "content.xml" in names and "mimetype" in names:
         _unpacked_size(archive, max_unpacked)
-        return CheckedWorkbook(body, WorkbookKind.ods)
+        return CheckedWorkbook(body, WorkbookKind.ods, cells=ods_cells(archive))
     if "xl/workbook.xml" not in names:
         raise InputError("tệp zip này không phải workbook Excel (a zip file, but not an .xlsx workbook)")
     return _check_xlsx(body, archive, max_unpacked)
@@ -163,6 +165,7 @@ def _read_counting(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Bud
 
 def _check_xlsx(body: bytes, archive: zipfile.ZipFile, max_unpacked: int) -> CheckedWorkbook:
     sheet_names = _sheet_names(archive, max_unpacked)
+    styles = percent_styles(_member(archive, "xl/styles.xml", max_unpacked))
     checked = CheckedWorkbook(body, WorkbookKind.xlsx)
     rebuilt: dict[str, bytes] = {}
     budget = _Budget(max_unpacked)
@@ -171,7 +174,7 @@ def _check_xlsx(body: bytes, archive: zipfile.ZipFile, max_unpacked: int) -> Che
             _read_counting(archive, info, budget)
             continue
         name = sheet_names[info.filename]
-        xml, cut = _read_sheet(archive, info, budget)
+        xml, cut = _read_sheet(archive, info, budget, keep=bool(styles))
         if cut is not None:
             checked.cuts[name] = cut
             rebuilt[info.filename] = xml
@@ -179,6 +182,8 @@ def _check_xlsx(body: bytes, archive: zipfile.ZipFile, max_unpacked: int) -> Che
             missing = _formulas_without_value(xml)
             if missing:
                 checked.formulas_without_value[name] = missing
+        if percent := percent_cells(xml, styles):
+            checked.cells[name] = SheetCells(percent=percent)
     if rebuilt:
         checked.data = _rebuild(archive, rebuilt)
     return checked
@@ -204,10 +209,12 @@ def _sheet_names(archive: zipfile.ZipFile, max_unpacked: int) -> dict[str, str]:
     return names
 
 
-def _read_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: "_Budget") -> tuple[bytes, SheetCut | None]:
+def _read_sheet(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: "_Budget", *, keep: bool = False
+) -> tuple[bytes, SheetCut | None]:
     """(the sheet XML as read, where it was cut or None). Reading stops at the first empty block; without one the
-    member is read to its end (counted, its CRC checked). The XML is returned only when it was cut or holds a
-    formula (b"" otherwise): nothing else needs it."""
+    member is read to its end (counted, its CRC checked). The XML is returned only when it was cut, holds a formula
+    or `keep` asks for it (the workbook has percentage styles); b"" otherwise."""
     chunks: list[bytes] = []
     size = 0
     last_value_end = -1  # offset just after the last value marker seen
@@ -240,7 +247,7 @@ def _read_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: "_Budge
                     return _cut(b"".join(chunks), data_start, last_value_end, info.filename)
     except _BROKEN_ZIP as error:
         raise InputError(f"tệp Excel bị hỏng (the workbook is corrupt: {error})") from None
-    return (b"".join(chunks) if has_formula else b""), None
+    return (b"".join(chunks) if has_formula or keep else b""), None
 
 
 def _cut(xml: bytes, data_start: int, last_value_end: int, path: str) -> tuple[bytes, SheetCut]:

@@ -9,7 +9,9 @@ the first HEADER_SCAN_ROWS rows, so a title block above the header is fine. Rows
 Cells: a numeric value cell is a number (no locale question); a text value cell is passed on as text, to be read by
 the CSV number rules; periods may be dates or Vietnamese texts, statuses the template's labels (indicators/cells.py).
 Merged cells give their value to every cell they cover, except in the value column, where one figure cannot stand for
-several rows. Hidden rows are read like any other (as a spreadsheet program's own "save as CSV" does). A formula gives
+several rows (.ods merged ranges are read from the file: calamine reports only .xlsx and .xls ones). A numeric
+value cell formatted as a percentage (a clerk typed 7,5%, the file stores 0,075) is read as shown for a percent
+indicator (7,5) and refused by its cell for any other unit (indicators/plausibility.py). Hidden rows are read like any other (as a spreadsheet program's own "save as CSV" does). A formula gives
 its cached value; one without a cached value is refused. In a filled template, a row whose value, status and note are
 all empty was not reported and is skipped; in a plain sheet a row is skipped only when all its cells are empty.
 
@@ -29,8 +31,11 @@ import python_calamine
 
 from indicators.catalogue import Catalogue
 from indicators.cells import code_text, period_text, status_code
+from indicators.model import Indicator
 from indicators.periods import Frequency
+from indicators.plausibility import percent_cell_value
 from ingest.formats import CSV_COLUMNS, REQUIRED_COLUMNS, InputError, Row
+from ingest.workbook_cells import column_letter
 from ingest.workbook_file import PROTECTED_WORKBOOK_MESSAGE, CheckedWorkbook, check_workbook
 
 DATA_SHEET = "Số liệu"
@@ -41,6 +46,12 @@ TEMPLATE_COLUMNS = ("number", "name", "region name", "period name", "unit", "tar
 _LABEL = re.compile(r".*\(([a-z ]+)\)")
 
 FrequencyOf = Callable[[str], Frequency | None]
+IndicatorOf = Callable[[str], Indicator | None]
+__all__ = ["WorkbookRows", "column_letter", "frequencies_in", "read_workbook"]
+
+
+def _unknown(code: str) -> Indicator | None:
+    return None
 
 
 @dataclass
@@ -57,6 +68,9 @@ class WorkbookRows:
     merged_into: dict[tuple[int, int], Any] = field(default_factory=dict)  # covered cell -> the merged value
     merged_values: dict[int, str] = field(default_factory=dict)  # row -> merged range covering its value cell
     formulas_without_value: set[str] = field(default_factory=set)
+    percent_cells: set[str] = field(default_factory=set)  # cells formatted as a percentage (D14)
+    indicator_of: IndicatorOf = _unknown  # the catalogue's indicators, to read a percentage cell in their unit
+    percent_read: list[str] = field(default_factory=list)  # percentage cells read as shown
     notices: list[str] = field(default_factory=list)
     _frequencies: dict[object, Frequency | None] = field(default_factory=dict)
 
@@ -64,6 +78,7 @@ class WorkbookRows:
         first = self.header_row - self.origin[0]  # index in `cells` of the first row under the header
         positions = [(name, column - self.origin[1]) for name, column in self.columns.items()]
         checks = bool(self.merged_values or self.formulas_without_value)
+        value_letter = column_letter(self.columns["value"])
         for index in range(max(first, 0), len(self.cells)):
             number = self.origin[0] + index + 1
             cells = self.cells[index]
@@ -79,7 +94,22 @@ class WorkbookRows:
                 continue
             if self.template and all(raw.get(name, "") == "" for name in INPUT_FIELDS):
                 continue  # a template row left empty: not reported
-            yield number, self._converted(raw)
+            row = self._converted(raw)
+            if self.percent_cells and f"{value_letter}{number}" in self.percent_cells:
+                row = self._percent(row, f"{value_letter}{number}")
+            yield number, row
+
+    def _percent(self, row: dict[str, object], reference: str) -> dict[str, object]:
+        """A percentage cell's value in its indicator's unit, or the row refused by its cell."""
+        value, code = row["value"], row["indicator"]
+        indicator = self.indicator_of(code) if isinstance(code, str) else None
+        if not isinstance(value, float) or indicator is None:
+            return row  # a text cell, or an unknown indicator: the validator's own message
+        read = percent_cell_value(indicator, value)
+        if isinstance(read, str):
+            return {"__malformed__": f"{self.sheet}!{reference}: {read}"}
+        self.percent_read.append(reference)
+        return {**row, "value": read}
 
     def _problem(self, number: int) -> str | None:
         if number in self.merged_values:
@@ -128,8 +158,17 @@ class WorkbookRows:
         for listing in ("errors", "warnings"):
             if isinstance(answer.get(listing), list):
                 answer[listing] = [self.locate(error) for error in answer[listing]]
-        answer["notices"] = [*answer.get("notices", []), *self.notices]
+        answer["notices"] = [*answer.get("notices", []), *self.notices, *self._percent_notice()]
         return answer
+
+    def _percent_notice(self) -> list[str]:
+        if not self.percent_read:
+            return []
+        cells = ", ".join(self.percent_read[:10]) + (", ..." if len(self.percent_read) > 10 else "")
+        return [
+            f"{self.sheet}!{cells}: ô định dạng phần trăm được đọc theo số hiển thị (7,5% là 7,5 cho chỉ tiêu đơn vị "
+            f"%) (cells formatted as a percentage were read as shown: 7,5% is 7.5 for an indicator in %)"
+        ]
 
 
 def frequencies_in(catalogue: Catalogue) -> FrequencyOf:
@@ -213,7 +252,10 @@ def _sheet_rows(
         origin=origin,
         formulas_without_value=checked.formulas_without_value.get(name, set()),
     )
-    _apply_merges(rows, sheet.merged_cell_ranges or [])
+    found_cells = checked.cells.get(name)
+    if found_cells is not None:
+        rows.percent_cells = found_cells.percent
+    _apply_merges(rows, sheet.merged_cell_ranges or (found_cells.merged if found_cells is not None else []))
     cut = checked.cuts.get(name)
     if cut is not None:
         rows.notices.append(
@@ -282,13 +324,3 @@ def _apply_merges(rows: WorkbookRows, ranges: list[tuple[tuple[int, int], tuple[
             for column in range(left, right + 1):
                 if column in wanted and (row, column) != (top, left):
                     rows.merged_into[(row, column)] = value
-
-
-def column_letter(column: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    column += 1
-    while column:
-        column, remainder = divmod(column - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
