@@ -79,18 +79,10 @@ def submit_batch(
             workbook.frequency_of = frequencies_in(catalogue)  # a date in the period column is read by the frequency
             workbook.indicator_of = catalogue.indicators.get  # a percentage cell is read in the indicator's unit
         validator = RowValidator(catalogue, key, parse_string, strict=options.strict)
-
-        def again() -> Iterable[Row]:
-            """The rows read anew from the start, for the staged way when the direct one did not fit the batch."""
-            if workbook is not None:
-                return workbook  # in memory: iterated again
-            body.seek(0)
-            return _reader(body, media_type, options.number_format)[0]
-
         try:
             summary = ingest_batch(
                 conn, rows, validator, key_id=key.id, partial=options.partial, force=options.force,
-                dry_run=options.dry_run, max_rows=options.max_rows, again=again,
+                dry_run=options.dry_run, max_rows=options.max_rows,
             )  # fmt: skip
         except OutOfScope as error:
             refused = OutOfScope(error.errors, writer=f"Key {key.id} ({key.office})")
