@@ -11,7 +11,7 @@ from psycopg_pool import ConnectionPool
 from api import auth, docs, limits, problems
 from api.failover import ReadPools, RetryReadsOnce
 from api.leader import ElectedRefresher
-from api.routes import alerts, catalogue, drafts, health, metrics, observations, reports, status
+from api.routes import alerts, catalogue, drafts, health, metrics, observations, reports, rollups, status
 from api.routes import templates as template_routes
 from api.settings import Settings, get_settings
 from ingest.catalogue_store import CatalogueCache
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(template_routes.router)
     app.include_router(catalogue.router)
     app.include_router(status.router)
+    app.include_router(rollups.router)
     app.include_router(metrics.router)
     app.include_router(alerts.router)
     app.include_router(drafts.router)

@@ -19,6 +19,7 @@ from indicators.draft.provenance import strip_provenance
 from indicators.errors import ChitieuError
 from indicators.model import Agency, CatalogueFile, Indicator, Programme, Region, TargetKind, Task
 from indicators.numbers import format_vi
+from indicators.rollup import rollup_issues
 
 DEFAULT_DIR = Path(__file__).parent / "catalogue"
 
@@ -186,6 +187,8 @@ def _check_references(catalogue: Catalogue, raws: dict[str, tuple[Path, Commente
                 yield issue(programme.id, ("indicators", index, "parent"), "the parent belongs to another programme")
             elif _has_cycle(catalogue, code):
                 yield issue(programme.id, ("indicators", index, "parent"), "parents form a cycle")
+        for name, message in rollup_issues(indicator, catalogue.indicators, catalogue.regions_of):
+            yield issue(programme.id, ("indicators", index, "rollup", name), message)
         if indicator.baseline is not None:
             latest_end = max(target.period.last_year for target in indicator.targets)
             if indicator.baseline.period.year > latest_end:

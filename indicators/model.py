@@ -135,6 +135,36 @@ class WithinYear(StrEnum):
     per_period = "per_period"  # the period alone: a quarter's own figure, not cumulative
 
 
+class RollupMethod(StrEnum):
+    """How an indicator's values in the regions below a region combine into it (the rule: indicators/rollup.py)."""
+
+    sum = "sum"  # counts and flows: the parent's value is the children's total
+    weighted_mean = "weighted_mean"  # sum(value x weight) / sum(weight), the weight another indicator (a count)
+    none = "none"  # no roll-up, and the reason why
+
+
+class Rollup(Model):
+    """The catalogue's `rollup:` where the default for the measure and unit is wrong: `rollup: sum`, `rollup: none`
+    (with `reason`, Vietnamese first), or `rollup: {method: weighted_mean, weight: <indicator code>}`."""
+
+    method: RollupMethod
+    weight: Code | None = None
+    reason: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"method": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _weight_fits_method(self) -> Self:
+        if (self.method is RollupMethod.weighted_mean) != (self.weight is not None):
+            raise ValueError("a weighted_mean roll-up names its weight (an indicator code), and only it does")
+        if self.reason is not None and self.method is not RollupMethod.none:
+            raise ValueError("a reason is for rollup: none (why the values do not combine)")
+        return self
+
+
 class PathKind(StrEnum):
     constant = "constant"
     linear = "linear"
@@ -254,6 +284,7 @@ class Indicator(Model):
     path: Path | None = None  # None: the default for its measure and target (see default_path_kind)
     tolerance: float = Field(default=0.05, ge=0, le=1)
     within_year: WithinYear | None = None  # None: from the measure (see values_within_year)
+    rollup: Rollup | None = None  # None: from the measure and unit (indicators/rollup.py)
     note: str | None = None
 
     @field_validator("unit")
