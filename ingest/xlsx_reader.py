@@ -70,7 +70,9 @@ class WorkbookRows:
     formulas_without_value: set[str] = field(default_factory=set)
     percent_cells: set[str] = field(default_factory=set)  # cells formatted as a percentage (D14)
     indicator_of: IndicatorOf = _unknown  # the catalogue's indicators, to read a percentage cell in their unit
-    percent_read: list[str] = field(default_factory=list)  # percentage cells read as shown
+    percent_read: dict[str, None] = field(
+        default_factory=dict
+    )  # percentage cells read as shown (rows may be read twice)
     notices: list[str] = field(default_factory=list)
     _frequencies: dict[object, Frequency | None] = field(default_factory=dict)
 
@@ -108,7 +110,7 @@ class WorkbookRows:
         read = percent_cell_value(indicator, value)
         if isinstance(read, str):
             return {"__malformed__": f"{self.sheet}!{reference}: {read}"}
-        self.percent_read.append(reference)
+        self.percent_read[reference] = None
         return {**row, "value": read}
 
     def _problem(self, number: int) -> str | None:
@@ -164,7 +166,7 @@ class WorkbookRows:
     def _percent_notice(self) -> list[str]:
         if not self.percent_read:
             return []
-        cells = ", ".join(self.percent_read[:10]) + (", ..." if len(self.percent_read) > 10 else "")
+        cells = ", ".join(list(self.percent_read)[:10]) + (", ..." if len(self.percent_read) > 10 else "")
         return [
             f"{self.sheet}!{cells}: ô định dạng phần trăm được đọc theo số hiển thị (7,5% là 7,5 cho chỉ tiêu đơn vị "
             f"%) (cells formatted as a percentage were read as shown: 7,5% is 7.5 for an indicator in %)"
