@@ -19,11 +19,13 @@ import pytest
 from docx import Document
 from docx.enum.section import WD_ORIENT
 
-from api.report.words import report_period_vi
+from api.report.words import plan_text, report_period_vi
 from api.routes.reports import content_disposition
+from indicators.model import TargetBasis, TargetKind
 from indicators.periods import Period
 from tests.conftest import ServerThread, settings_for
 from tests.ingest_helpers import make_key
+from tests.test_status import indicator, target
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2024-01-31"
@@ -101,6 +103,9 @@ def test_xlsx_reproduces_document_002(pushed: httpx.Client) -> None:
     assert grdp["So sánh"] == pytest.approx(6.03)  # points above the top of the plan
     assert grdp["Đánh giá"] == "Vượt"
     assert grdp["Kỳ số liệu"] == "Năm 2023"
+
+    budget = find(rows, "Thu ngân sách nhà nước")  # item 7: its 1,05 is derived, the document prints words
+    assert budget["Kế hoạch"] == "vượt mức chỉ tiêu Trung ương giao trên 5%"
 
 
 def test_docx_layout_and_content(pushed: httpx.Client) -> None:
@@ -230,6 +235,26 @@ def test_content_disposition_names_the_file_in_vietnamese() -> None:
     header = content_disposition("Báo cáo đến 31-01-2024.pdf")
     assert header.startswith('attachment; filename="Bao_cao_den_31-01-2024.pdf"')
     assert unquote(header.split("filename*=UTF-8''")[1]) == "Báo cáo đến 31-01-2024.pdf"
+
+
+@pytest.mark.parametrize(
+    ("quote", "printed"),
+    [
+        (
+            "Phấn đấu thu ngân sách vượt mức chỉ tiêu Trung ương giao trên 5%.",
+            "vượt mức chỉ tiêu Trung ương giao trên 5%",
+        ),
+        ("nỗ lực phấn đấu đạt mục tiêu tăng trưởng 2 con số", "đạt mục tiêu tăng trưởng 2 con số"),
+        ("Kim ngạch xuất khẩu  gấp đôi năm 2020", "gấp đôi năm 2020"),
+        ("Hoàn thành kế hoạch Trung ương giao", "Hoàn thành kế hoạch Trung ương giao"),  # no target verb: all of it
+    ],
+)
+def test_a_derived_target_is_printed_in_the_documents_words(quote: str, printed: str) -> None:
+    derived = target("2024", TargetKind.at_least, quote, value=1.05, strict=True, derived=True,
+                     basis=TargetBasis.multiple_of_baseline)  # fmt: skip
+    assert plan_text(indicator("x", [derived], unit="billion_vnd"), derived) == printed
+    printed_figure = target("2024", TargetKind.at_least, quote, value=1.05, strict=True)
+    assert plan_text(indicator("x", [printed_figure], unit="times"), printed_figure) == "trên 1,05"
 
 
 def test_the_period_a_report_reviews() -> None:

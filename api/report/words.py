@@ -2,6 +2,7 @@
 block, the plan as printed, the comparison with the plan and the assessment (Đạt, Vượt, Không đạt ...). Pure."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -95,10 +96,22 @@ def _percent_like(unit: Unit) -> bool:
     return unit.symbol_vi == "%" or unit.code == "percentage_points"
 
 
+# Words a target's clause starts with in a document's sentence ("Phấn đấu thu ngân sách | vượt mức ... trên 5%").
+_TARGET_VERBS = re.compile(
+    r"(?<!\w)(?:vượt|đạt|tăng|giảm|gấp|không quá|không vượt|không dưới|trên|dưới|khoảng|duy trì|ít nhất|tối thiểu"
+    r"|tối đa|bình quân|bằng)(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def plan_text(indicator: Indicator, target: Target) -> str:
-    """The target as a report prints it in the plan column: "1.910", "2,5-3%", "trên 52%", "từ -3,5% đến -3%"."""
+    """The target as a report prints it in the plan column: "1.910", "2,5-3%", "trên 52%", "từ -3,5% đến -3%".
+    A target whose figure the document does not print (`derived`: 1,05 times from "vượt ... trên 5%", 10% from
+    "tăng trưởng 2 con số") is printed in the document's own words, not in the figure computed from them."""
     if target.kind is TargetKind.qualitative:
         return target.quote
+    if target.derived and target.quote.strip():
+        return document_wording(target.quote)
     unit = UNITS[indicator.unit]
     suffix = "%" if unit.symbol_vi == "%" or target.basis is TargetBasis.average_growth else ""
     if target.kind is TargetKind.range:
@@ -128,6 +141,15 @@ def plan_text(indicator: Indicator, target: Target) -> str:
             return f"{verb} {text}{points}/năm" if not points else f"{verb} {text.removesuffix('%')}{points}/năm"
         case TargetBasis.value:
             return text
+
+
+def document_wording(quote: str) -> str:
+    """The target's clause of a catalogue quote: from its first target verb on ("Phần đầu thu ngân sách vượt mức
+    chỉ tiêu Trung ương giao trên 5%" -> "vượt mức chỉ tiêu Trung ương giao trên 5%"), the whole quote if it has
+    none. The subject before the verb is the indicator's name, printed beside the plan."""
+    text = " ".join(unicodedata.normalize("NFC", quote).split()).rstrip(" .;,")
+    found = _TARGET_VERBS.search(text)
+    return text[found.start() :] if found else text
 
 
 def comparison(
