@@ -56,9 +56,11 @@ def owners_by_province(catalogue: Catalogue) -> dict[str, list[str]]:
     owners: dict[str, set[str]] = {}
     for group in rule_groups(catalogue, RuleOptions()):
         for rule in group.rules:
-            agencies = owners.setdefault(rule.labels["province"], set())
-            if "owner" in rule.labels:
-                agencies.add(rule.labels["owner"])
+            # A commune-level alert takes its province from the series: it is routed in each province it may name.
+            for province in rule.series_provinces or (rule.labels["province"],):
+                agencies = owners.setdefault(province, set())
+                if "owner" in rule.labels:
+                    agencies.add(rule.labels["owner"])
     return {province: sorted(owners[province]) for province in sorted(owners)}
 
 

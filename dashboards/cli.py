@@ -40,6 +40,8 @@ DURATION_OPTIONS = {
     "report_overdue_for": "report overdue (ChiTieuQuaHanBaoCao)",
     "task_overdue_for": "task overdue (NhiemVuQuaHan)",
     "absent_for": "metrics absent (ChiTieuMatSoLieu)",
+    "communes_off_track_for": "a share of a province's communes off track (ChiTieuNhieuXaChamTienDo)",
+    "communes_report_overdue_for": "a share of a province's communes overdue (ChiTieuNhieuXaQuaHanBaoCao)",
 }
 
 

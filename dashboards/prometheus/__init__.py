@@ -5,7 +5,10 @@ rule file per programme under deploy/prometheus/rules/. The rules read the metri
 
 - ChiTieuChamTienDo (off track), ChiTieuCoNguyCo (at risk, sustained for a configurable time), ChiTieuQuaHanBaoCao
   (report overdue) and ChiTieuMatSoLieu (the indicator's metrics are absent) for every indicator;
-- NhiemVuQuaHan (task overdue) for every task with a due date.
+- NhiemVuQuaHan (task overdue) for every task with a due date;
+- for an indicator judged in communes (or districts), which /metrics counts by province: recording rules of the share
+  of each province's communes off track, at risk and report overdue, and ChiTieuNhieuXaChamTienDo and
+  ChiTieuNhieuXaQuaHanBaoCao when a share reaches its threshold (`commune_rules`): per indicator, never per commune.
 
 Every alert carries the routing labels of deploy/alertmanager (programme, province, owner when the catalogue names one,
 severity) and annotations in Vietnamese (summary, description with actual against expected), an English line

@@ -3,26 +3,32 @@
 from dataclasses import dataclass
 
 from dashboards.output import RULES_HEADER, dump_yaml
+from dashboards.prometheus.commune_rules import commune_alerts, commune_records
 from dashboards.prometheus.indicator_rules import indicator_rules
-from dashboards.prometheus.model import AlertRule, RuleGroup, RuleOptions, check_duration
+from dashboards.prometheus.model import AlertRule, RecordingRule, RuleGroup, RuleOptions, check_duration
 from dashboards.prometheus.service_rules import service_group
 from dashboards.prometheus.task_rules import task_rules
 from indicators.catalogue import Catalogue
+from indicators.commune_level import aggregated_regions
 
 
 def rule_groups(catalogue: Catalogue, options: RuleOptions) -> list[RuleGroup]:
     """One group per programme, in catalogue order; programmes with nothing to watch get no group."""
     groups = []
+    counted = aggregated_regions(catalogue)
     for programme in catalogue.programmes.values():
         rules: list[AlertRule] = []
+        records: list[RecordingRule] = []
         for indicator in catalogue.indicators.values():
             if indicator.programme == programme.id:
-                rules.extend(indicator_rules(catalogue, indicator, options))
+                rules.extend(indicator_rules(catalogue, indicator, options, counted))
+                records.extend(commune_records(catalogue, indicator, counted))
+                rules.extend(commune_alerts(catalogue, indicator, options, counted))
         for task in catalogue.tasks.values():
             if task.programme == programme.id:
                 rules.extend(task_rules(catalogue, task, options))
         if rules:
-            groups.append(RuleGroup(name=f"chitieu-{programme.id}", rules=rules))
+            groups.append(RuleGroup(name=f"chitieu-{programme.id}", rules=rules, records=records))
     return groups
 
 

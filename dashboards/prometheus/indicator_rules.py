@@ -1,5 +1,7 @@
-"""The rules of one indicator: off track, at risk, report overdue, metrics absent."""
+"""The rules of one indicator: off track, at risk, report overdue, metrics absent, for each region watched one by one
+(provinces, areas); its communes' rules, as shares of each province's communes, are in commune_rules."""
 
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from dashboards.prometheus.model import SEVERITY, AlertName, AlertRule, RuleOptions
@@ -13,17 +15,18 @@ from dashboards.prometheus.templates import (
     selector,
 )
 from indicators.catalogue import Catalogue
+from indicators.commune_level import regions_on_their_own
 from indicators.model import Indicator
 from indicators.paths import judgement, plan_for
 
 
-def indicator_rules(catalogue: Catalogue, indicator: Indicator, options: RuleOptions) -> list[AlertRule]:
+def indicator_rules(
+    catalogue: Catalogue, indicator: Indicator, options: RuleOptions, counted: Mapping[str, str]
+) -> list[AlertRule]:
+    """`counted`: the catalogue's communes and districts -> their province (indicators.commune_level)."""
     programme = catalogue.programmes[indicator.programme]
-    regions = catalogue.regions_of(indicator)
-    # The indicator label repeats the series' own: it keeps each rule's labels distinct (promtool lints duplicates).
-    labels = {"indicator": indicator.code, "programme": programme.id, "province": programme.province}
-    if indicator.owner:
-        labels["owner"] = indicator.owner
+    regions = regions_on_their_own(catalogue, indicator, counted)
+    labels = routing_labels(catalogue, indicator)
     judged = judgement(indicator)
     unit_vi, unit_en = judged.unit_vi, judged.unit_en
     numbers = Numbers(judged.decimals)
@@ -72,6 +75,8 @@ def indicator_rules(catalogue: Catalogue, indicator: Indicator, options: RuleOpt
         )
 
     rules: list[AlertRule] = []
+    if not regions:  # judged in communes only: no series of its own to alert on
+        return rules
     if plan_for(indicator).never_computable is None:
         rules.append(
             rule(
@@ -136,34 +141,64 @@ def indicator_rules(catalogue: Catalogue, indicator: Indicator, options: RuleOpt
     )
     for region in regions:
         rules.append(
-            AlertRule(
-                alert=AlertName.absent,
-                expr=f"absent({selector('chitieu_indicator_status', indicator=indicator.code, region=region)})",
-                for_=options.absent_for,
-                labels=labels | {"severity": SEVERITY[AlertName.absent]},
-                annotations={
-                    "summary": f"Mất số liệu giám sát: {name_vi} ({go_template_literal(catalogue.regions[region].name_vi)})",
-                    "description": (
-                        f"Prometheus không nhận được chỉ số trạng thái của chỉ tiêu {numbered_vi}"
-                        f" ({go_template_literal(catalogue.regions[region].name_vi)}) trong {duration_text(options.absent_for, True)}:"
-                        " dịch vụ chitieu"
-                        " không chạy, không đọc được cơ sở dữ liệu, hoặc chỉ tiêu đã bị gỡ khỏi danh mục mà chưa"
-                        " sinh lại quy tắc cảnh báo (chitieu rules build)."
-                    ),
-                    "description_en": (
-                        f"No status metric for {name_en} ({go_template_literal(catalogue.regions[region].name_en)}) for"
-                        f" {duration_text(options.absent_for, False)}: the service is down, cannot read its database, or the indicator left"
-                        " the catalogue and the rules were not rebuilt."
-                    ),
-                    "dashboard_url": (
-                        f"{options.grafana_url}/d/chitieu-indicator/?"
-                        f"{urlencode({'var-indicator': indicator.code, 'var-region': region})}"
-                    ),
-                    "runbook_url": runbook_link(options, AlertName.absent),
-                },
+            absent_rule(
+                catalogue,
+                indicator,
+                options,
+                selector("chitieu_indicator_status", indicator=indicator.code, region=region),
+                (catalogue.regions[region].name_vi, catalogue.regions[region].name_en),
+                f"{options.grafana_url}/d/chitieu-indicator/?"
+                f"{urlencode({'var-indicator': indicator.code, 'var-region': region})}",
             )
         )
     return rules
 
 
-# ---------------------------------------------------------------------------------------------------- tasks
+def routing_labels(catalogue: Catalogue, indicator: Indicator) -> dict[str, str]:
+    """The labels Alertmanager routes an indicator's alerts by (deploy/alertmanager): programme, province, owner."""
+    programme = catalogue.programmes[indicator.programme]
+    # The indicator label repeats the series' own: it keeps each rule's labels distinct (promtool lints duplicates).
+    labels = {"indicator": indicator.code, "programme": programme.id, "province": programme.province}
+    if indicator.owner:
+        labels["owner"] = indicator.owner
+    return labels
+
+
+def absent_rule(
+    catalogue: Catalogue,
+    indicator: Indicator,
+    options: RuleOptions,
+    metric: str,
+    where: tuple[str, str],
+    dashboard_url: str,
+    extra_labels: dict[str, str] | None = None,
+) -> AlertRule:
+    """ChiTieuMatSoLieu: `metric` (a selector of the indicator's series) absent; `where` names the region(s) it
+    covers, in Vietnamese and in English."""
+    numbered_vi = f"“{go_template_literal(indicator.name_vi)}”"
+    if indicator.number:
+        numbered_vi = f"{indicator.number} {numbered_vi}"
+    where_vi, where_en = (go_template_literal(text) for text in where)
+    return AlertRule(
+        alert=AlertName.absent,
+        expr=f"absent({metric})",
+        for_=options.absent_for,
+        labels=routing_labels(catalogue, indicator) | (extra_labels or {}) | {"severity": SEVERITY[AlertName.absent]},
+        annotations={
+            "summary": f"Mất số liệu giám sát: {go_template_literal(indicator.name_vi)} ({where_vi})",
+            "description": (
+                f"Prometheus không nhận được chỉ số trạng thái của chỉ tiêu {numbered_vi}"
+                f" ({where_vi}) trong {duration_text(options.absent_for, True)}:"
+                " dịch vụ chitieu"
+                " không chạy, không đọc được cơ sở dữ liệu, hoặc chỉ tiêu đã bị gỡ khỏi danh mục mà chưa"
+                " sinh lại quy tắc cảnh báo (chitieu rules build)."
+            ),
+            "description_en": (
+                f"No status metric for {go_template_literal(indicator.name_en)} ({where_en}) for"
+                f" {duration_text(options.absent_for, False)}: the service is down, cannot read its database, or the"
+                " indicator left the catalogue and the rules were not rebuilt."
+            ),
+            "dashboard_url": dashboard_url,
+            "runbook_url": runbook_link(options, AlertName.absent),
+        },
+    )

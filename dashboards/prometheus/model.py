@@ -27,6 +27,8 @@ class AlertName(StrEnum):
     task_overdue = "NhiemVuQuaHan"
     absent = "ChiTieuMatSoLieu"
     snapshot_stale = "ChiTieuBangTrangThaiCu"
+    communes_off_track = "ChiTieuNhieuXaChamTienDo"  # a share of a province's communes off track
+    communes_report_overdue = "ChiTieuNhieuXaQuaHanBaoCao"  # a share of a province's communes overdue
 
 
 SEVERITY = {
@@ -36,6 +38,8 @@ SEVERITY = {
     AlertName.task_overdue: "warning",
     AlertName.absent: "warning",
     AlertName.snapshot_stale: "warning",
+    AlertName.communes_off_track: "warning",
+    AlertName.communes_report_overdue: "warning",
 }
 SERVICE_ALERTS = {AlertName.snapshot_stale}  # about the service itself: no programme, no province
 
@@ -60,6 +64,14 @@ class RuleOptions(BaseModel):
         description="Alert when the status snapshot is older: at least 3 x CHITIEU_STATUS_REFRESH_SECONDS",
     )
     snapshot_stale_for: Duration = "10m"
+    communes_off_track_share: float = Field(
+        default=0.3, gt=0, le=1, description="Alert when at least this share of a province's communes is off track"
+    )
+    communes_report_overdue_share: float = Field(
+        default=0.3, gt=0, le=1, description="Alert when at least this share of a province's communes is overdue"
+    )
+    communes_off_track_for: Duration = "15m"
+    communes_report_overdue_for: Duration = "1h"
 
     def duration(self, alert: AlertName) -> str:
         return {
@@ -69,6 +81,8 @@ class RuleOptions(BaseModel):
             AlertName.task_overdue: self.task_overdue_for,
             AlertName.absent: self.absent_for,
             AlertName.snapshot_stale: self.snapshot_stale_for,
+            AlertName.communes_off_track: self.communes_off_track_for,
+            AlertName.communes_report_overdue: self.communes_report_overdue_for,
         }[alert]
 
 
@@ -82,6 +96,9 @@ class AlertRule(BaseModel):
     for_: Duration = Field(alias="for")
     labels: dict[str, str]
     annotations: dict[str, str]
+    # The values the `province` label takes when it comes from the series (commune-level alerts, one rule for all
+    # the provinces of an indicator's communes) rather than from the rule: the routing tree needs them. Not written.
+    series_provinces: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _labels_are_routable(self) -> Self:
@@ -91,6 +108,10 @@ class AlertRule(BaseModel):
             if not value:
                 raise ValueError(f"{name} is empty (Prometheus drops empty labels; leave it out instead)")
         routing = {"severity"} if self.alert in SERVICE_ALERTS else {"programme", "province", "severity"}
+        if self.series_provinces:
+            if "province" in self.labels:
+                raise ValueError(f"{self.alert}: a province label on the rule would replace the series' own")
+            routing.discard("province")
         missing = routing - set(self.labels)
         if missing:
             raise ValueError(f"{self.alert}: routing labels missing: {', '.join(sorted(missing))}")
@@ -111,13 +132,31 @@ class AlertRule(BaseModel):
         }
 
 
+_RECORD_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+
+
+class RecordingRule(BaseModel):
+    """One Prometheus recording rule (level:metric:operation), evaluated before the alerts of its group."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    record: str = Field(pattern=_RECORD_NAME.pattern)
+    expr: str = Field(min_length=1)
+    labels: dict[str, str] = {}
+
+    def as_yaml(self) -> dict[str, Any]:
+        return {"record": self.record, "expr": self.expr} | ({"labels": dict(self.labels)} if self.labels else {})
+
+
 class RuleGroup(BaseModel):
-    """The rules of one programme."""
+    """The rules of one programme: its recording rules first (a group evaluates its rules in order, so the alerts
+    read what the records computed in the same evaluation), then its alerts."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(pattern=r"^chitieu-[a-z0-9][a-z0-9_.-]*$")
     rules: list[AlertRule]
+    records: list[RecordingRule] = []
 
     @model_validator(mode="after")
     def _rules_are_distinct(self) -> Self:
@@ -127,10 +166,17 @@ class RuleGroup(BaseModel):
             if key in seen:
                 raise ValueError(f"{self.name}: {rule.alert} is generated twice for {rule.expr}")
             seen.add(key)
+        recorded: set[tuple[str, str]] = set()
+        for record in self.records:
+            series = (record.record, record.expr)
+            if series in recorded:
+                raise ValueError(f"{self.name}: {record.record} is recorded twice for {record.expr}")
+            recorded.add(series)
         return self
 
     def as_yaml(self) -> dict[str, Any]:
-        return {"groups": [{"name": self.name, "rules": [rule.as_yaml() for rule in self.rules]}]}
+        rules = [record.as_yaml() for record in self.records] + [rule.as_yaml() for rule in self.rules]
+        return {"groups": [{"name": self.name, "rules": rules}]}
 
 
 # ---------------------------------------------------------------------------------------------------- templates

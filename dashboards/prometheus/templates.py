@@ -53,12 +53,13 @@ def days_since(metric: str, labels: tuple[str, ...], found: str, missing: str) -
     return f"{{{{ with {lookup} }}}}{found.format(days=days)}{{{{ else }}}}{missing}{{{{ end }}}}"
 
 
-def region_name_template(regions: dict[str, str]) -> str:
-    """The region's name for the alert's region label: names of the catalogue regions, the code for any other."""
+def region_name_template(regions: dict[str, str], label: str = "region") -> str:
+    """The region's name for the alert's `label` (region, or province for the commune-level alerts): names of the
+    catalogue regions, the code for any other."""
     template = ""
     for code, name in regions.items():
-        template += f'{{{{ if eq $labels.region "{code}" }}}}{go_template_literal(name)}{{{{ else }}}}'
-    return template + "{{ $labels.region }}" + "{{ end }}" * len(regions)
+        template += f'{{{{ if eq $labels.{label} "{code}" }}}}{go_template_literal(name)}{{{{ else }}}}'
+    return template + f"{{{{ $labels.{label} }}}}" + "{{ end }}" * len(regions)
 
 
 _DURATION_UNITS = {
