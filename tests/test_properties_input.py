@@ -18,7 +18,9 @@ from indicators.catalogue import Catalogue, load_catalogue
 from indicators.numbers import NumberFormat, NumberFormatError, format_vi, format_vi_exact, parse_number
 from indicators.periods import FIRST_YEAR, LAST_YEAR, Frequency, Period, PeriodError, Span
 from ingest.formats import CSV_COLUMNS, InputError, read_csv, read_json
-from ingest.validation import RowError, RowValidator, ValidRow, string_value_parser
+from ingest.validated_rows import RowError, ValidRow
+from ingest.validation import RowValidator
+from ingest.value_parsing import string_value_parser
 
 EXAMPLES = int(__import__("os").environ.get("CHITIEU_PROPERTY_EXAMPLES", "300"))
 deep = settings(max_examples=EXAMPLES, deadline=None)

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from indicators.catalogue import Catalogue, load_catalogue
 from indicators.numbers import NumberFormat, NumberFormatError, is_ambiguous, parse_number
 from ingest.keys import ApiKey
-from ingest.validation import RowValidator, ValidRow, string_value_parser
+from ingest.validated_rows import ValidRow
+from ingest.validation import RowValidator
+from ingest.value_parsing import string_value_parser
 
 EXAMPLES = int(__import__("os").environ.get("CHITIEU_PROPERTY_EXAMPLES", "300"))
 deep = settings(max_examples=EXAMPLES, deadline=None)
@@ -73,10 +75,7 @@ def recorded(validator: RowValidator) -> dict[str, Any]:
         "stored_as": validator.stored_as,
         "without_target_reference": validator.without_target_reference,
         "scope_errors": validator.scope_errors,
-        "touched": validator.touched,
-        "key_hashes": validator.key_hashes,
-        "may_repeat_keys": validator.may_repeat_keys,
-        "period_range": (validator.first_start, validator.last_start),
+        "shape": validator.shape,
     }
 
 

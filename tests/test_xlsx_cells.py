@@ -14,7 +14,7 @@ from indicators.cells import STATUS_LABELS_VI, code_text, period_text, status_co
 from indicators.numbers import NumberFormat, NumberFormatError, format_vi
 from indicators.periods import Frequency, Period
 from ingest.formats import read_csv
-from ingest.validation import string_value_parser
+from ingest.value_parsing import string_value_parser
 from ingest.xlsx_reader import column_letter, read_workbook
 
 frequencies = st.sampled_from(list(Frequency))
