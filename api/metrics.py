@@ -158,6 +158,23 @@ class _BoardFamilies:
             labels=INDICATOR_LABELS,
         )
     )
+    approximately: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_indicator_approximately",
+            '1 when an approximate target ("khoảng") was judged achieved within its tolerance, not at its value (đạt'
+            " xấp xỉ), else 0; as the status engine wrote it.",
+            labels=INDICATOR_LABELS,
+        )
+    )
+    previous_status: GaugeMetricFamily = field(
+        default_factory=lambda: GaugeMetricFamily(
+            "chitieu_indicator_previous_status",
+            "How the last finished target period ended (kết quả kỳ chỉ tiêu trước), shown beside today's status;"
+            " value always 1, none when there is no earlier target period. period: that period's value judged;"
+            " approximately: true when achieved within the tolerance of an approximate target.",
+            labels=[*INDICATOR_LABELS, "period", "status", "approximately"],
+        )
+    )
     region_status: GaugeMetricFamily = field(
         default_factory=lambda: GaugeMetricFamily(
             "chitieu_indicator_regions",
@@ -353,7 +370,7 @@ def _add_indicators(
         overdue[(count.indicator, count.province)] += count.overdue
     for (indicator, province), number in sorted(overdue.items()):
         families.region_overdue.add_metric([indicator, province], float(number))
-    per_series = 7 + len(Status)
+    per_series = 9 + len(Status)  # the values, the state set, approximately and the previous outcome
     room = CARDINALITY_BUDGET - len(catalogue.indicators) - len(counts) - len(overdue)
     kept = own[: max(0, room // per_series)]
     families.over_budget.add_metric([], float(len(own) - len(kept)))
@@ -387,6 +404,11 @@ def _add_series(families: _BoardFamilies, catalogue: Catalogue, evaluations: lis
         for status in Status:
             families.status.add_metric([*labels, status.value], 1.0 if evaluation.status is status else 0.0)
         families.report_overdue.add_metric(labels, 1.0 if evaluation.report_overdue else 0.0)
+        families.approximately.add_metric(labels, 1.0 if evaluation.approximately else 0.0)
+        previous = evaluation.previous
+        if previous is not None:
+            approximately = "true" if previous.approximately else "false"
+            families.previous_status.add_metric([*labels, previous.period, previous.status.value, approximately], 1.0)
         if evaluation.last_recorded_at is not None:
             families.last_observation.add_metric(labels, evaluation.last_recorded_at.timestamp())
 

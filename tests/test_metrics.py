@@ -1,8 +1,10 @@
 """Prometheus metrics: the board collector on the real database, GET /metrics checked by the real promtool."""
 
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -10,14 +12,18 @@ import httpx
 import psycopg
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
-from api.metrics import BoardCollector, add_service_metrics
-from indicators.clock import period_bounds
+from api.metrics import CARDINALITY_BUDGET, BoardCollector, _add_indicators, _BoardFamilies, add_service_metrics
+from bench.national import PROGRAMME, national_catalogue
+from indicators.clock import period_bounds, vietnam_today
 from indicators.periods import Period
-from indicators.status import Status
+from indicators.status import Evaluation, PreviousOutcome, Status
+from ingest.catalogue_store import read_catalogue
 from ingest.database import connect
+from ingest.snapshot import snapshot_info
 from tests.conftest import ServerThread, settings_for
-from tests.ingest_helpers import make_key
+from tests.ingest_helpers import make_key, post_json
 
 GRDP_GROWTH = "qngai-2024.grdp_growth"
 UNEMPLOYMENT = "qngai-2024.urban_unemployment_rate"  # percent, lower is better, "khoảng 1,5%" in 2024
@@ -196,3 +202,88 @@ def test_metrics_need_a_key_when_reads_are_keyed(db_url: str) -> None:
         keyed = httpx.get(f"{server.url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=30)
         assert keyed.status_code == 200
         assert "chitieu_board_scrape_success 1.0" in keyed.text
+
+
+NEW_RURAL_COMMUNES = "qngai-2024.new_rural_communes"  # 2023: 07 planned; 2024: 03
+
+
+def samples(text: str, name: str) -> dict[frozenset[tuple[str, str]], float]:
+    """The exposition's samples of one metric: its labels -> its value."""
+    return {
+        frozenset(sample.labels.items()): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name
+    }
+
+
+def labels(**given: str) -> frozenset[tuple[str, str]]:
+    return frozenset(given.items())
+
+
+def test_metrics_show_the_previous_outcome_and_approximately_from_the_snapshot(
+    client: httpx.Client, conn: psycopg.Connection[Any], db_url: str
+) -> None:
+    """docs/status.md §10.6 and §10.8 on /metrics: unemployment "khoảng 1,5%" (lower is better) at 1,55% in 2024 is
+    achieved approximately; the 2024 new-rural communes (3 of 03) are achieved beside 2023 missed (6 of 07)."""
+    today = vietnam_today()
+    deadline = time.monotonic() + 120
+    while (info := snapshot_info(conn)) is None or info.as_of != today:  # the service's first full refresh
+        assert time.monotonic() < deadline, "the service wrote no snapshot of today"
+        time.sleep(0.2)
+    token = make_key(db_url)
+    rows = [
+        {"indicator": UNEMPLOYMENT, "region": "quang_ngai", "period": "2024", "value": 1.55},
+        {"indicator": NEW_RURAL_COMMUNES, "region": "quang_ngai", "period": "2023", "value": 6},
+        {"indicator": NEW_RURAL_COMMUNES, "region": "quang_ngai", "period": "2024", "value": 3},
+    ]
+    assert post_json(client, token, rows).status_code == 200  # its series rewritten in the snapshot before the 200
+
+    text = client.get("/metrics").text
+    approximately = samples(text, "chitieu_indicator_approximately")
+    assert approximately[labels(indicator=UNEMPLOYMENT, region="quang_ngai")] == 1.0
+    assert approximately[labels(indicator=NEW_RURAL_COMMUNES, region="quang_ngai")] == 0.0
+    assert approximately[labels(indicator=GRDP_GROWTH, region="quang_ngai")] == 0.0
+    communes = {"indicator": NEW_RURAL_COMMUNES, "region": "quang_ngai"}
+    assert samples(text, "chitieu_indicator_status")[labels(**communes, status="achieved")] == 1.0
+    previous = samples(text, "chitieu_indicator_previous_status")
+    assert previous[labels(**communes, period="2023", status="missed", approximately="false")] == 1.0
+    assert [dict(key) for key in previous if dict(key)["indicator"] == UNEMPLOYMENT] == []  # 2024: its only target
+
+    # What the engine wrote is what /metrics shows, not judged again: a row of a series no push touched (the next
+    # full refresh is minutes away), changed by hand, is exported as it stands.
+    conn.execute(
+        "UPDATE indicator_status SET approximately = true, previous_period = '2023', previous_status = 'achieved',"
+        " previous_approximately = true WHERE indicator = %s AND region = 'quang_ngai'",
+        [GRDP_GROWTH],
+    )
+    text = client.get("/metrics").text
+    growth = {"indicator": GRDP_GROWTH, "region": "quang_ngai"}
+    assert samples(text, "chitieu_indicator_approximately")[labels(**growth)] == 1.0
+    previous = samples(text, "chitieu_indicator_previous_status")
+    assert [dict(key) for key in previous if dict(key)["indicator"] == GRDP_GROWTH] == [
+        {**growth, "period": "2023", "status": "achieved", "approximately": "true"}
+    ]
+
+
+def test_the_previous_outcomes_stay_within_the_cardinality_budget(conn: psycopg.Connection[Any]) -> None:
+    """Every province-level series with a previous outcome and approximately: 10,000 of them are cut to the budget."""
+    national = national_catalogue(read_catalogue(conn), 34, 0, 100)
+    previous = PreviousOutcome("2024", Status.missed, 1.0, 2.0, approximately=True)
+    many = [
+        replace(_judged(f"{PROGRAMME}.i{n % 100 + 1:03d}", f"p{n % 34 + 1:02d}"), approximately=True, previous=previous)
+        for n in range(10_000)
+    ]
+    families = _BoardFamilies()
+    _add_indicators(families, national, [], many)
+    assert sum(len(family.samples) for family in families) <= CARDINALITY_BUDGET
+    kept = len(families.approximately.samples)
+    assert kept == len(families.previous_status.samples) == 10_000 - families.over_budget.samples[0].value
+    assert 0 < kept < 10_000
+
+
+def _judged(indicator: str, region: str) -> Evaluation:
+    return Evaluation(
+        indicator, region, "2025", 1.0, 1.0, 1.0, 1.0, 2.0, Status.achieved, False, 1.0, None, None, None,
+        datetime(2025, 2, 1, tzinfo=UTC),
+    )  # fmt: skip
