@@ -28,6 +28,8 @@ from dashboards.grafana.sql import (
     JUDGED_UNIT,
     JUDGEMENTS,
     OBSERVATION_STATUS_LABEL,
+    OUTCOME_COLUMNS,
+    OUTCOME_SELECT,
     PERIOD_END,
     PERIOD_SERIES,
     PROGRAMMES_VARIABLE,
@@ -75,6 +77,7 @@ WHERE i.code = {INDICATOR}
 
 EVALUATION_COLUMNS = (
     "Trạng thái",
+    *OUTCOME_COLUMNS,
     "Kỳ",
     "Thực hiện",
     "Kế hoạch kỳ",
@@ -92,7 +95,7 @@ EVALUATION_COLUMNS = (
 )
 INDICATOR_EVALUATION = table(
     f"""
-SELECT {status_label()} AS "Trạng thái", s.period AS "Kỳ", {rounded("s.actual")} AS "Thực hiện",
+SELECT {status_label()} AS "Trạng thái", {OUTCOME_SELECT}, s.period AS "Kỳ", {rounded("s.actual")} AS "Thực hiện",
        {rounded("s.expected")} AS "Kế hoạch kỳ", {rounded("s.low")} AS "Cận dưới", {rounded("s.high")} AS "Cận trên",
        {rounded("s.target")} AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị",
        {BASIS_LABEL} AS "Cơ sở đánh giá", {PROGRESS_PERCENT} AS "Tiến độ (%)", {rounded("s.projection")} AS "Dự báo cuối kỳ",
@@ -263,8 +266,11 @@ def indicator_detail() -> GeneratedDashboard:
         parts,
         "Đánh giá hiện tại",
         "Đánh giá mới nhất của chỉ tiêu tại địa bàn, theo cách tính của mục tiêu cuối kỳ (cơ sở đánh giá: giá trị "
-        "báo cáo, số lần so với năm gốc, tăng bình quân hoặc mức thay đổi so với năm trước) — The latest judgement "
-        "of this indicator in this region, in the terms of the final target.",
+        "báo cáo, số lần so với năm gốc, tăng bình quân hoặc mức thay đổi so với năm trước); Xấp xỉ: chỉ tiêu "
+        '"khoảng" đạt trong mức dung sai; Kỳ trước, Kết quả kỳ trước: kỳ chỉ tiêu trước đã kết thúc ra sao — The '
+        "latest judgement of this indicator in this region, in the terms of the final target; approximately: an "
+        "approximate target achieved within its tolerance; previous period and outcome: how the last finished "
+        "target period ended.",
         INDICATOR_EVALUATION,
         height=5,
     )

@@ -25,6 +25,8 @@ from dashboards.grafana.sql import (
     GROUP_ORDER,
     JUDGED_UNIT,
     NUMBER_ORDER,
+    OUTCOME_COLUMNS,
+    OUTCOME_SELECT,
     PROGRESS_PERCENT,
     PROJECTION_LABEL,
     REGION,
@@ -98,6 +100,7 @@ BOARD_COLUMNS = (
     "Dự báo cuối kỳ",
     "Dự báo",
     "Trạng thái",
+    *OUTCOME_COLUMNS,
     "Báo cáo",
     "Ghi chú",
     DETAIL_COLUMN,
@@ -115,8 +118,8 @@ SELECT i.number AS "Số TT", i.name_vi AS "Chỉ tiêu", r.name_vi AS "Địa b
        {rounded("s.actual")} AS "Thực hiện", {rounded("s.expected")} AS "Kế hoạch kỳ",
        {rounded("s.target")} AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị", {PROGRESS_PERCENT} AS "Tiến độ (%)",
        {rounded("s.projection")} AS "Dự báo cuối kỳ", {PROJECTION_LABEL} AS "Dự báo",
-       {status_label()} AS "Trạng thái", {REPORT_LABEL} AS "Báo cáo", s.reason AS "Ghi chú",
-       {DETAIL_URL} AS "{DETAIL_COLUMN}",
+       {status_label()} AS "Trạng thái", {OUTCOME_SELECT},
+       {REPORT_LABEL} AS "Báo cáo", s.reason AS "Ghi chú", {DETAIL_URL} AS "{DETAIL_COLUMN}",
        i.programme AS ma_chuong_trinh, s.indicator AS ma_chi_tieu, s.region AS ma_dia_ban
 {BOARD_WITH_JUDGEMENTS}
 WHERE i.programme = {literal(programme)} AND s.region = ANY (ARRAY[{REGION}]::text[])
@@ -300,9 +303,12 @@ def overview(programme: Programme, catalogue: Catalogue, api_url: str = DEFAULT_
                 parts,
                 "Tất cả chỉ tiêu (cần chú ý trước)",
                 "Mỗi dòng một chỉ tiêu tại một địa bàn, nặng nhất trước: thực hiện, kế hoạch của kỳ, mục tiêu cuối kỳ, "
-                "tiến độ (%), dự báo đến cuối kỳ; số liệu theo đơn vị đánh giá (cột Đơn vị); bấm một dòng để xem chi "
-                "tiết — One row per indicator and region, worst first: actual, expected value for the period, final "
-                "target, progress (%), projection, in the terms the target is judged in; click a row for the detail.",
+                "tiến độ (%), dự báo đến cuối kỳ; số liệu theo đơn vị đánh giá (cột Đơn vị); Xấp xỉ: chỉ tiêu "
+                '"khoảng" đạt trong mức dung sai; Kỳ trước, Kết quả kỳ trước: kỳ chỉ tiêu trước đã kết thúc ra sao; '
+                "bấm một dòng để xem chi tiết — One row per indicator and region, worst first: actual, expected value "
+                "for the period, final target, progress (%), projection, in the terms the target is judged in; "
+                "approximately: an approximate target achieved within its tolerance; previous period and outcome: how "
+                "the last finished target period ended; click a row for the detail.",
                 overview_board(programme.id),
                 height=16,
                 links=True,

@@ -22,6 +22,7 @@ from grafana_foundation_sdk.models.piechart import PieChartLegendValues, PieChar
 from dashboards.grafana.sql import DETAIL_COLUMN, TIMEZONE, PanelQuery
 from dashboards.grafana.sql_query import PostgresQueryBuilder, datasource_ref
 from dashboards.grafana.vocabulary import (
+    APPROXIMATELY_ACHIEVED,
     PROJECTION_MEETS,
     PROJECTION_MISSES,
     REPORT_ON_TIME,
@@ -29,6 +30,7 @@ from dashboards.grafana.vocabulary import (
     STATUS_COLORS,
     STATUS_DISPLAY_ORDER,
 )
+from indicators.status import Status
 
 TAG = "chitieu"
 FOLDER_UID = "chitieu"
@@ -43,7 +45,7 @@ ALERTS_UID = "chitieu-alerts"
 DETAIL_CHART_PANEL_ID = 3  # the chart the revision markers are drawn on; alert rules link to it
 
 STATUS_COLUMN = "Trạng thái"
-MARKED_TEXT_COLUMNS = ("Báo cáo", "Dự báo", "Quá hạn")
+MARKED_TEXT_COLUMNS = ("Báo cáo", "Dự báo", "Quá hạn", "Xấp xỉ", "Kết quả kỳ trước")
 # The row's detail URL comes from its "Chi tiết" column (shown as a word), which carries the codes: the code columns
 # themselves are left out of the table by the organize transformation, so a link cannot read them.
 DETAIL_LINK = f'${{__data.fields["{DETAIL_COLUMN}"]}}&${{__url_time_range}}'
@@ -137,9 +139,11 @@ def cell_display(mode: str) -> model.DynamicConfigValue:
 
 
 def text_mappings() -> list[model.ValueMapping]:
-    """Colours for the words the tables show: statuses, overdue reports and projections."""
+    """Colours for the words the tables show: statuses (today's and the previous period's), overdue reports and
+    projections."""
     colors = {status.label_vi: STATUS_COLORS[status] for status in STATUS_DISPLAY_ORDER}
     colors |= {REPORT_OVERDUE: "red", REPORT_ON_TIME: "green", PROJECTION_MEETS: "green", PROJECTION_MISSES: "orange"}
+    colors[APPROXIMATELY_ACHIEVED] = STATUS_COLORS[Status.achieved]
     options = {
         text: model.ValueMappingResult(text=text, color=color, index=index)
         for index, (text, color) in enumerate(colors.items())

@@ -17,6 +17,8 @@ from dashboards.grafana.sql import (
     INDICATOR_REGIONS_VARIABLE,
     JUDGED_UNIT,
     MULTI_REGION_INDICATORS_VARIABLE,
+    OUTCOME_COLUMNS,
+    OUTCOME_SELECT,
     PERIOD_END,
     PERIOD_KIND_LABEL,
     PROGRAMMES_VARIABLE,
@@ -41,6 +43,7 @@ REGION_COMPARISON_COLUMNS = (
     "Đơn vị",
     "Tiến độ (%)",
     "Trạng thái",
+    *OUTCOME_COLUMNS,
     "Báo cáo",
     "ma_dia_ban",
 )
@@ -48,7 +51,7 @@ REGION_COMPARISON = table(
     f"""
 SELECT r.name_vi AS "Địa bàn", s.period AS "Kỳ", {rounded("s.actual")} AS "Thực hiện",
        {rounded("s.expected")} AS "Kế hoạch kỳ", {rounded("s.target")} AS "Mục tiêu", {JUDGED_UNIT} AS "Đơn vị", {PROGRESS_PERCENT} AS "Tiến độ (%)",
-       {status_label()} AS "Trạng thái", {REPORT_LABEL} AS "Báo cáo", s.region AS ma_dia_ban
+       {status_label()} AS "Trạng thái", {OUTCOME_SELECT}, {REPORT_LABEL} AS "Báo cáo", s.region AS ma_dia_ban
 {BOARD_WITH_JUDGEMENTS}
 WHERE s.indicator = {INDICATOR} AND s.region = ANY (ARRAY[{REGION}]::text[])
 ORDER BY {status_severity()} DESC, r.name_vi
@@ -94,8 +97,10 @@ def region_comparison() -> GeneratedDashboard:
         table_panel(
             parts,
             "Đánh giá theo địa bàn",
-            "Trạng thái của chỉ tiêu tại từng địa bàn, nặng nhất trước — The indicator's status in each selected region, "
-            "worst first.",
+            'Trạng thái của chỉ tiêu tại từng địa bàn, nặng nhất trước; Xấp xỉ: chỉ tiêu "khoảng" đạt trong mức dung '
+            "sai; Kỳ trước, Kết quả kỳ trước: kỳ chỉ tiêu trước đã kết thúc ra sao — The indicator's status in each "
+            "selected region, worst first; approximately: an approximate target achieved within its tolerance; "
+            "previous period and outcome: how the last finished target period ended.",
             REGION_COMPARISON,
             height=9,
         )

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from dashboards.grafana.sql_query import SqlFormat
 from dashboards.grafana.vocabulary import (
+    APPROXIMATELY_ACHIEVED,
     BASIS_LABELS,
     FREQUENCY_LABELS,
     GROUP_LABELS,
@@ -126,6 +127,18 @@ PROJECTION_LABEL = (
     f" WHEN false THEN {literal(PROJECTION_MISSES)} END"
 )
 REPORT_LABEL = f"CASE WHEN s.report_overdue THEN {literal(REPORT_OVERDUE)} ELSE {literal(REPORT_ON_TIME)} END"
+# The "khoảng" mark and the previous target period's outcome, as the status engine wrote them beside today's status
+# (indicator_status.approximately, previous_*): labelled here, never judged again.
+APPROXIMATELY_LABEL = f"CASE WHEN s.approximately THEN {literal(APPROXIMATELY_ACHIEVED)} END"
+PREVIOUS_STATUS = status_label("s.previous_status")
+PREVIOUS_STATUS_LABEL = (
+    f"CASE WHEN s.previous_approximately THEN {literal(APPROXIMATELY_ACHIEVED)} ELSE {PREVIOUS_STATUS} END"
+)
+# The columns that go beside "Trạng thái" in every status table, in this order.
+OUTCOME_SELECT = (
+    f'{APPROXIMATELY_LABEL} AS "Xấp xỉ", s.previous_period AS "Kỳ trước", {PREVIOUS_STATUS_LABEL} AS "Kết quả kỳ trước"'
+)
+OUTCOME_COLUMNS = ("Xấp xỉ", "Kỳ trước", "Kết quả kỳ trước")
 DETAIL_COLUMN = "Chi tiết"
 # The link to the indicator's detail, with the codes in it: the panel shows it as a word (a regex value mapping).
 DETAIL_URL = (

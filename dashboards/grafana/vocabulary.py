@@ -79,3 +79,5 @@ REPORT_OVERDUE = "quá hạn"
 REPORT_ON_TIME = "đúng hạn"
 PROJECTION_MEETS = "dự báo đạt"
 PROJECTION_MISSES = "dự báo không đạt"
+# An approximate target ("khoảng") achieved within its tolerance, not at its value (Evaluation.approximately).
+APPROXIMATELY_ACHIEVED = "đạt xấp xỉ"
