@@ -1,12 +1,14 @@
-"""Writing a batch of observations: COPY into a staging table, then one statement that decides and inserts.
+"""Writing a batch of observations: straight into observations while it is read when every key is new (the direct
+path, ingest/direct_copy.py), else COPY into a staging table, then one statement that decides and inserts.
 
 Every call is one transaction, so a batch is applied whole or not at all. A value that differs from the current one
 becomes a new revision; an identical one is ignored; an official figure is not replaced by a less final status
 (estimate, preliminary) unless `force` is given.
 """
 
+import itertools
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,9 +18,10 @@ import psycopg
 from indicators.errors import InvalidInput, ScopeError
 from indicators.observation_status import STATUS_RANKS
 from indicators.plausibility import SCALE_FACTOR, scale_warning
+from ingest.direct_copy import NeedsStaging, copy_new_rows, key_stored, write_submissions
 from ingest.formats import Row
 from ingest.json_stream import JsonStream
-from ingest.validation import RowError, RowValidator, StoredAs
+from ingest.validation import RowError, RowValidator, StoredAs, ValidRow
 
 MAX_REPORTED_ERRORS = 1000
 _CONFLICT_RETRIES = 5
@@ -35,13 +38,14 @@ class ImportSummary:
     warnings: list[RowError] = field(default_factory=list)  # plausible but suspicious values (strict=true refuses)
     stored_as: list[StoredAs] = field(default_factory=list)  # rows whose period was stored as another
     touched: set[tuple[str, str]] = field(default_factory=set)  # (indicator, region) written, not reported
+    path: str = "staged"  # how it was written: "direct" or "staged" (ingest.direct_copy), not reported
 
     def as_dict(self) -> dict[str, Any]:
         body = asdict(self)
         body["errors"] = body["errors"][:MAX_REPORTED_ERRORS]
         body["warnings"] = body["warnings"][:MAX_REPORTED_ERRORS]
         body["stored_as"] = body["stored_as"][:MAX_REPORTED_ERRORS]
-        del body["touched"]
+        del body["touched"], body["path"]
         return body
 
 
@@ -164,48 +168,56 @@ def ingest_batch(
     force: bool = False,
     dry_run: bool = False,
     max_rows: int | None = None,
+    again: Callable[[], Iterable[Row]] | None = None,
 ) -> ImportSummary:
     """Validate and write one batch in one transaction. Raises BatchRejected, OutOfScope or TooManyRows with nothing
     written; a dry run reports what would happen and writes nothing (so does a JSON body saying `"dry_run": true`,
-    known once it has been read)."""
+    known once it has been read).
+
+    Given `again` (the same rows read anew from the start), the rows are first written the direct way
+    (ingest.direct_copy) and, when that turns out not to fit the batch, read again and written the staged way: COPY
+    into the staging table, then the statement that decides and inserts. Without it, the staged way only."""
     summary = ImportSummary(dry_run=dry_run)
     _ensure_stage(conn)
     with conn.transaction() as transaction:
-        count = 0
-        # The staging COPY lasts as long as reading and validating the body takes, which the request deadline bounds;
-        # the statement timeout is for the statements that follow.
+        # The COPY lasts as long as reading and validating the body takes, which the request deadline bounds; the
+        # statement timeout is for the statements that follow. Set outside the savepoint, which would undo it.
         row = conn.execute("SELECT current_setting('statement_timeout'), set_config('statement_timeout', '0', true)")
         statement_timeout = row.fetchone()[0]  # type: ignore[index]
-        with conn.cursor().copy(
-            "COPY stage (row, indicator, region, period_start, period, value, status, note) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(_STAGE_TYPES)  # binary: a third of text's client CPU per row, less parsing for the server
-            for number, raw in rows:
-                count += 1
-                if max_rows is not None and count > max_rows:
-                    raise TooManyRows(max_rows)
-                result = validator.validate(number, raw)
-                if isinstance(result, list):
-                    summary.errors.extend(result)
-                else:
-                    copy.write_row(result)
+        valid_rows = _validated(rows, validator, summary, max_rows)
+        written: dict[tuple[str, str], int] | None = None
+        if again is not None:
+            first = next(valid_rows, None)
+            ahead = iter(() if first is None else (first,))
+            if first is not None and key_stored(conn, first):
+                valid_rows = itertools.chain(ahead, valid_rows)
+            else:
+                try:
+                    with conn.transaction():
+                        written = copy_new_rows(conn, itertools.chain(ahead, valid_rows), validator, key_id)
+                except (NeedsStaging, psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected):
+                    written = None  # rolled back to the savepoint: every row is read again, the staged way
+                    validator = RowValidator(
+                        validator.catalogue, validator.key, validator.parse_string, strict=validator.strict
+                    )
+                    summary = ImportSummary(dry_run=dry_run)
+                    rows = again()
+                    valid_rows = _validated(rows, validator, summary, max_rows)
+        if written is None:
+            _stage(conn, valid_rows)
         conn.execute("SELECT set_config('statement_timeout', %s, true)", [statement_timeout])
         if isinstance(rows, JsonStream) and rows.dry_run:
             dry_run = summary.dry_run = True
         if validator.scope_errors:
             raise OutOfScope(validator.scope_errors)
-        if validator.may_repeat_keys:
-            _reject_duplicates(conn, summary)
-        _check_against_recent(conn, validator, summary)
-        summary.warnings = sorted(validator.warnings, key=lambda warning: warning.row)
-        summary.stored_as = validator.stored_as
-        downgrades = _decide_and_insert(
-            conn, summary, key_id=key_id, force=force, period_range=(validator.first_start, validator.last_start)
-        )
-        summary.errors.extend(
-            RowError(row, "status", "đã có số liệu chính thức; gửi force=true để thay (an official figure exists)")
-            for row in downgrades
-        )
+        if written is not None:
+            summary.path = "direct"
+            summary.warnings = sorted(validator.warnings, key=lambda warning: warning.row)
+            summary.stored_as = validator.stored_as
+            summary.imported = sum(written.values())
+            write_submissions(conn, written, key_id)
+        else:
+            _decide_staged(conn, validator, summary, key_id=key_id, force=force)
         summary.errors.sort(key=lambda error: error.row)
         summary.rejected = len({error.row for error in summary.errors})
         if summary.errors and not partial:
@@ -215,6 +227,47 @@ def ingest_batch(
             raise psycopg.Rollback(transaction)
     summary.touched = validator.touched
     return summary
+
+
+def _validated(
+    rows: Iterable[Row], validator: RowValidator, summary: ImportSummary, max_rows: int | None
+) -> Iterator[ValidRow]:
+    """The valid rows; the invalid ones' errors go to the summary."""
+    for count, (number, raw) in enumerate(rows, start=1):
+        if max_rows is not None and count > max_rows:
+            raise TooManyRows(max_rows)
+        result = validator.validate(number, raw)
+        if isinstance(result, list):
+            summary.errors.extend(result)
+        else:
+            yield result
+
+
+def _stage(conn: psycopg.Connection[Any], valid_rows: Iterable[ValidRow]) -> None:
+    with conn.cursor().copy(
+        "COPY stage (row, indicator, region, period_start, period, value, status, note) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(_STAGE_TYPES)  # binary: a third of text's client CPU per row, less parsing for the server
+        for valid in valid_rows:
+            copy.write_row(valid)
+
+
+def _decide_staged(
+    conn: psycopg.Connection[Any], validator: RowValidator, summary: ImportSummary, *, key_id: str, force: bool
+) -> None:
+    """The staged rows' duplicates, recent-value check, decisions and inserts, counted into the summary."""
+    if validator.may_repeat_keys:
+        _reject_duplicates(conn, summary)
+    _check_against_recent(conn, validator, summary)
+    summary.warnings = sorted(validator.warnings, key=lambda warning: warning.row)
+    summary.stored_as = validator.stored_as
+    downgrades = _decide_and_insert(
+        conn, summary, key_id=key_id, force=force, period_range=(validator.first_start, validator.last_start)
+    )
+    summary.errors.extend(
+        RowError(row, "status", "đã có số liệu chính thức; gửi force=true để thay (an official figure exists)")
+        for row in downgrades
+    )
 
 
 # The reference of the recent-value plausibility rule, for the indicators with no target in the terms of their values

@@ -5,9 +5,10 @@ Errors are the tree's (indicators/errors.py): UnsupportedMediaType, InputError a
 OutOfScope, BatchRejected; nothing is written when one is raised.
 """
 
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from psycopg_pool import ConnectionPool
 
@@ -71,7 +72,7 @@ def submit_batch(
 ) -> Submitted:
     """Read, validate and write one batch sent as `media_type` (lower case, without parameters). A workbook is read
     whole before a connection is taken; CSV and JSON rows are read from `body` as they are validated and staged."""
-    rows, parse_string = _reader(body, media_type, options.number_format)
+    rows, parse_string = _reader(_kept_open(body), media_type, options.number_format)
     workbook = rows if isinstance(rows, WorkbookRows) else None
     with pool.connection() as conn:  # one connection for the catalogue's version and the batch
         catalogue = catalogues.current(conn)
@@ -79,10 +80,18 @@ def submit_batch(
             workbook.frequency_of = frequencies_in(catalogue)  # a date in the period column is read by the frequency
             workbook.indicator_of = catalogue.indicators.get  # a percentage cell is read in the indicator's unit
         validator = RowValidator(catalogue, key, parse_string, strict=options.strict)
+
+        def again() -> Iterable[Row]:
+            """The rows read anew from the start, for the staged way when the direct one did not fit the batch."""
+            if workbook is not None:
+                return workbook  # in memory: iterated again
+            body.seek(0)
+            return _reader(_kept_open(body), media_type, options.number_format)[0]
+
         try:
             summary = ingest_batch(
                 conn, rows, validator, key_id=key.id, partial=options.partial, force=options.force,
-                dry_run=options.dry_run, max_rows=options.max_rows,
+                dry_run=options.dry_run, max_rows=options.max_rows, again=again,
             )  # fmt: skip
         except OutOfScope as error:
             refused = OutOfScope(error.errors, writer=f"Key {key.id} ({key.office})")
@@ -101,6 +110,37 @@ def submit_batch(
             refresh_pushed_series(conn, catalogue, summary.touched, options.grace_days)
     answer = summary.as_dict()
     return Submitted(summary, workbook.annotate(answer) if workbook is not None else answer)
+
+
+class _KeptOpen(io.BufferedIOBase):
+    """The body as a reader sees it: a CSV reader's text wrapper closes what it wraps once dropped, and the body must
+    stay open to be read again from its start."""
+
+    def __init__(self, body: IO[bytes]) -> None:
+        super().__init__()
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._body.read(-1 if size is None else size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._body.read(size)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._body.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._body.tell()
+
+
+def _kept_open(body: IO[bytes]) -> IO[bytes]:
+    return cast(IO[bytes], _KeptOpen(body))
 
 
 def _reader(
