@@ -36,8 +36,9 @@ from prometheus_client.registry import Collector
 from api.leader import refresher_leaders
 from indicators.catalogue import Catalogue
 from indicators.clock import VIETNAM, vietnam_today
+from indicators.commune_level import aggregated_regions, province_above
 from indicators.gaps import gap_ratio
-from indicators.model import RegionLevel, TaskState
+from indicators.model import TaskState
 from indicators.paths import plan_for
 from indicators.status import DEFAULT_GRACE_DAYS, Evaluation, Status
 from ingest.board import compute_board
@@ -322,30 +323,13 @@ def _add_snapshot(families: _BoardFamilies, snapshot: SnapshotInfo | None) -> No
         families.snapshot_seconds.add_metric([], snapshot.seconds)
 
 
-AGGREGATED_LEVELS = {RegionLevel.commune, RegionLevel.district}
 CARDINALITY_BUDGET = 50_000  # exported board series at most, whatever the catalogue
-
-
-def _province_above(catalogue: Catalogue, region: str) -> str | None:
-    """The province a commune or district lies in; None for a region reported on its own (a province, an area)."""
-    known = catalogue.regions.get(region)
-    if known is None or known.level not in AGGREGATED_LEVELS:
-        return None
-    for code in catalogue.region_chain(region)[1:]:
-        if catalogue.regions[code].level is RegionLevel.province:
-            return code
-    return None
-
-
-def aggregated_regions(catalogue: Catalogue) -> dict[str, str]:
-    """Every commune and district of the catalogue -> the province it lies in (those exported as counts)."""
-    return {code: province for code in catalogue.regions if (province := _province_above(catalogue, code)) is not None}
 
 
 def count_regions(catalogue: Catalogue, board: list[Evaluation]) -> tuple[list[RegionCounts], list[Evaluation]]:
     """A board judged live split as the snapshot's readers split it: the communes' and districts' series counted by
     indicator, province and status (as count_snapshot does in SQL), and the other series."""
-    provinces = {region: _province_above(catalogue, region) for region in {e.region for e in board}}
+    provinces = {region: province_above(catalogue, region) for region in {e.region for e in board}}
     counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     own = []
     for evaluation in board:
