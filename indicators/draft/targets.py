@@ -85,6 +85,22 @@ def clauses(text: str) -> list[tuple[int, str]]:
     return [(offset, piece) for offset, piece in pieces if piece.strip()]
 
 
+def footnote_head(text: str) -> str:
+    """What of a footnote may state a target: up to the colon after its first figure. A footnote explains a figure
+    of the body; its first statement may restate or break it down ("Khoảng 123 MW điện sinh khối"), but after a
+    colon that follows that figure come its parts by project or place ("dự kiến cho các dự án: nhà máy điện sinh
+    khối 20MW Cam Lộ ...; nhà máy ... 60MW ..."), details of the figure and not targets of their own. A footnote
+    whose colon comes before any figure ("Tỷ lệ hộ nghèo: dưới 1%") is kept whole."""
+    colon = text.find(":")
+    if colon < 0 or not find_values(text[:colon]):
+        return text
+    head = text[:colon]
+    comma = head.rfind(",")
+    if comma > 0 and not find_values(head[comma:]):
+        head = head[:comma]  # ", dự kiến cho các dự án": the words that introduce the list
+    return head
+
+
 def clause_period(text: str, default: str, span: str | None) -> tuple[str, bool]:
     """The period a clause names ("đến năm 2030", "giai đoạn 2021-2030"), else the default; True when named."""
     text = re.sub(r"so với (?:năm\s+)?(?:19|20)\d{2}", "", text, flags=re.IGNORECASE)
@@ -151,7 +167,7 @@ class Context:
 def targets_of(paragraph: Paragraph, context: Context, prose: bool) -> list[DraftTarget]:
     """The targets one paragraph states; `prose` asks for plain statements only (outside a target list)."""
     found: list[DraftTarget] = []
-    text = paragraph.text
+    text = footnote_head(paragraph.text) if paragraph.footnote else paragraph.text
     period_default, _ = clause_period(" ".join(paragraph.context_years), context.default_period, context.span)
     item_first_window = ""
     for clause_offset, clause in clauses(text):

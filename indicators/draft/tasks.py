@@ -21,6 +21,9 @@ _GIAO = re.compile(
 _INLINE_PART = re.compile(
     r"(?<=[.;])\s+(?=(?:Cơ quan|Đơn vị)\s+(?:chủ trì|phối hợp)|Thời gian|Thời hạn|Tiến độ|Giao\s)"
 )
+# A heading that only labels a list of tasks ("2.2. Các nhiệm vụ, giải pháp cụ thể cần tập trung chỉ đạo"): a task
+# covering that list is named by the heading above it.
+_LIST_LABEL = re.compile(r"^(?:các\s+)?(?:nhóm\s+)?(?:nhiệm vụ|giải pháp)\b", re.IGNORECASE)
 _ROMAN_QUARTER = {"I": 1, "II": 2, "III": 3, "IV": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 
@@ -160,11 +163,13 @@ def find_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
     last_giao_untimed: tuple[Paragraph, str, str, str | None] | None = None
     previous_bullet: Paragraph | None = None
     last_item: Paragraph | None = None
+    headings = _Headings()
     for paragraph in paragraphs:
         text = paragraph.text.strip()
         if paragraph.table:
             continue
         if paragraph.heading:
+            headings.add(paragraph)
             block = {}
             last_giao_untimed = None
             previous_bullet = None
@@ -188,6 +193,8 @@ def find_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
                     task = _task(lead_paragraph, block_title, lead_text, coop, block["time"][0], cadence, paragraph)
                     if item is not None and item.number and not item.heading:
                         task.section = f"{task.section}.{item.number}" if task.section else item.number
+                    elif (covered := headings.covered_by_block(lead_paragraph.section)) is not None:
+                        task.section, task.title = covered
                     tasks.append(task)
                     last_item = None
                     block = {}
@@ -219,6 +226,48 @@ def find_tasks(paragraphs: list[Paragraph], cadence: str) -> list[DraftTask]:
                     previous_bullet = paragraph
                 last_giao = None
     return tasks
+
+
+class _Headings:
+    """The headings seen so far, to tell a task block that covers a whole list of sub-headings from one that covers
+    the last of them. Some documents give each sub-heading its block (1.2.1 ... block, 1.2.2 ... block); others
+    print one block after the last sub-heading for all of them (2.2.1 ... 2.2.6, then one block). A block after the
+    last of at least three sub-headings, none of the earlier ones with a block of its own, covers their parent."""
+
+    def __init__(self) -> None:
+        self.by_section: dict[str, Paragraph] = {}
+        self.under: dict[str, list[str]] = {}  # parent section -> its sub-headings' sections, in order
+        self.with_block: set[str] = set()
+
+    def add(self, heading: Paragraph) -> None:
+        self.by_section[heading.section] = heading
+        self.under.setdefault(_parent(heading), []).append(heading.section)
+
+    def covered_by_block(self, section: str) -> tuple[str, str] | None:
+        """(section, title) of the list a block printed under `section` covers, or None: it covers `section`."""
+        self.with_block.add(section)
+        heading = self.by_section.get(section)
+        if heading is None:
+            return None
+        parent = _parent(heading)
+        siblings = self.under.get(parent, [])
+        earlier = siblings[:-1]
+        if not siblings or siblings[-1] != section or len(earlier) < 2 or self.with_block.intersection(earlier):
+            return None
+        title_from = self.by_section.get(parent)
+        while title_from is not None and _LIST_LABEL.match(title_from.heading_text):
+            title_from = self.by_section.get(_parent(title_from))
+        if parent not in self.by_section or title_from is None:
+            return None
+        return parent, title_from.heading_text
+
+
+def _parent(heading: Paragraph) -> str:
+    """The section of a heading's parent: "B.2.2.2.2.2.6" (B, 2, 2.2, 2.2.6) -> "B.2.2.2"."""
+    number = heading.number or ""
+    if number and heading.section.endswith(number):
+        return heading.section[: -len(number)].rstrip(".")
+    return heading.section.rsplit(".", 1)[0] if "." in heading.section else ""
 
 
 def _is_item(paragraph: Paragraph) -> bool:
