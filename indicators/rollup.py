@@ -12,10 +12,11 @@ Which regions a parent's roll-up reads: the regions the indicator is followed in
 nearest level only (a district that reports is read, not its communes as well), so nothing is counted twice.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from indicators.model import Indicator, Measure, Region, RollupMethod
+from indicators.numbers import format_vi
 
 SUMMED_UNITS = frozenset(
     {
@@ -137,21 +138,34 @@ def children_map(regions: Mapping[str, Region]) -> dict[str, list[str]]:
     return children
 
 
-def contributing_regions(children: Mapping[str, list[str]], parent: str, followed: frozenset[str]) -> list[str]:
-    """The regions below `parent` whose values roll up into it: those the indicator is followed in (`followed`),
-    the nearest level only (below a followed district, its communes are not read as well)."""
-    found: list[str] = []
-    stack = list(reversed(children.get(parent, [])))
+def followed_in(indicators: Iterable[Indicator], regions_of: Callable[[Indicator], list[str]]) -> dict[str, list[str]]:
+    """Each region's indicators: the codes of those followed there."""
+    found: dict[str, list[str]] = {}
+    for indicator in indicators:
+        for region in regions_of(indicator):
+            found.setdefault(region, []).append(indicator.code)
+    return found
+
+
+def contributing_regions(
+    children: Mapping[str, list[str]], followed: Mapping[str, list[str]], parent: str
+) -> dict[str, list[str]]:
+    """For each indicator followed below `parent`, the regions whose values roll up into it: those it is followed in
+    (`followed`: region -> indicator codes), the nearest level only (below a district that reports it, its communes
+    are not read as well), in catalogue order."""
+    found: dict[str, list[str]] = {}
+    stack: list[tuple[str, frozenset[str]]] = [(child, frozenset()) for child in reversed(children.get(parent, []))]
     seen = {parent}
     while stack:
-        code = stack.pop()
+        code, claimed = stack.pop()
         if code in seen:  # a cycle in a malformed hierarchy
             continue
         seen.add(code)
-        if code in followed:
-            found.append(code)
-        else:
-            stack.extend(reversed(children.get(code, [])))
+        here = [indicator for indicator in followed.get(code, ()) if indicator not in claimed]
+        for indicator in here:
+            found.setdefault(indicator, []).append(code)
+        below = claimed | frozenset(here) if here else claimed
+        stack.extend((child, below) for child in reversed(children.get(code, [])))
     return found
 
 
@@ -169,9 +183,10 @@ def coverage_text(rule: RollupRule, reported: int, expected: int, level: str | N
     what_en = "the total" if rule.method is RollupMethod.sum else "the weighted mean"
     if reported == 0:
         return f"Chưa {word} nào báo cáo kỳ này (no {word_en[:-1]} has reported for this period)"
+    got, of = format_vi(reported), format_vi(expected)
     if reported < expected:
         return (
-            f"{what} của {reported}/{expected} {word} đã báo cáo, chưa đủ "
-            f"(partial: {what_en} of the {reported} of {expected} {word_en} that reported)"
+            f"{what} của {got}/{of} {word} đã báo cáo, chưa đủ "
+            f"(partial: {what_en} of the {reported:,} of {expected:,} {word_en} that reported)"
         )
-    return f"{what} của cả {expected} {word} (complete: {what_en} of all {expected} {word_en})"
+    return f"{what} của cả {of} {word} (complete: {what_en} of all {expected:,} {word_en})"

@@ -120,11 +120,13 @@ def test_the_nearest_followed_level_is_read_so_nothing_counts_twice() -> None:
         "x3": Region(code="x3", name_vi="X3", name_en="X3", level=RegionLevel.commune, parent="p"),
     }
     children = children_map(regions)
-    communes = frozenset({"d.x1", "d.x2", "x3"})
-    assert contributing_regions(children, "p", communes) == ["d.x1", "d.x2", "x3"]  # through the district
-    assert contributing_regions(children, "d", communes) == ["d.x1", "d.x2"]
-    assert contributing_regions(children, "p", communes | {"d"}) == ["d", "x3"]  # the district, not its communes too
-    assert contributing_regions(children, "x3", communes) == []
+    communes = {"d.x1": ["i"], "d.x2": ["i"], "x3": ["i"]}
+    assert contributing_regions(children, communes, "p") == {"i": ["d.x1", "d.x2", "x3"]}  # through the district
+    assert contributing_regions(children, communes, "d") == {"i": ["d.x1", "d.x2"]}
+    both = {**communes, "d": ["i"], "x3": ["i", "j"]}
+    # The district, not its communes too; each indicator at its own nearest level.
+    assert contributing_regions(children, both, "p") == {"i": ["d", "x3"], "j": ["x3"]}
+    assert contributing_regions(children, communes, "x3") == {}
 
 
 def test_the_coverage_is_said_plainly() -> None:
@@ -132,6 +134,9 @@ def test_the_coverage_is_said_plainly() -> None:
     assert coverage_text(summed, 2, 3, "commune").startswith("Tổng của 2/3 xã đã báo cáo, chưa đủ (partial")
     assert coverage_text(summed, 3, 3, "commune").startswith("Tổng của cả 3 xã (complete")
     assert coverage_text(summed, 0, 3, "commune").startswith("Chưa xã nào báo cáo")
+    assert coverage_text(summed, 3320, 3321, "commune") == (
+        "Tổng của 3.320/3.321 xã đã báo cáo, chưa đủ (partial: the total of the 3,320 of 3,321 communes that reported)"
+    )
     growth = rollup_rule(indicator("d", "percent_change", Measure.growth_rate))
     assert coverage_text(growth, 3, 3, "commune") == f"Không tổng hợp: {GROWTH_RATE_REASON} (no roll-up)"
 
@@ -295,7 +300,7 @@ def test_sums_and_weighted_means_from_the_latest_revisions(conn: psycopg.Connect
     assert province["ngheo"].reported == 3
     for code in ("tang", "bac_si"):
         assert province[code].value is None and province[code].rule.reason
-    assert (province["tang"].reported, province["bac_si"].reported) == (3, 1)
+    assert (province["tang"].reported, province["tang"].expected, province["tang"].complete) == (None, 3, None)
 
     district = {r.indicator.split(".")[-1]: r for r in compute_rollups(conn, loaded, "tinh.h1", YEAR, ours)}
     assert (district["thu"].value, district["thu"].reported, district["thu"].expected) == (32, 2, 2)
@@ -329,6 +334,7 @@ def test_the_api_reads_roll_ups_and_says_none_plainly(loaded: Catalogue, client:
     assert items["ngheo"]["text_vi"].startswith("Bình quân gia quyền theo Chỉ tiêu dan_so của cả 3 xã")
     tang = items["tang"]
     assert (tang["method"], tang["value"], tang["reason"]) == ("none", None, GROWTH_RATE_REASON)
+    assert (tang["reported"], tang["expected"], tang["complete"], tang["value_vi"]) == (None, 3, None, None)
     assert tang["text_vi"].startswith("Không tổng hợp: Tỷ lệ tăng trưởng không cộng được giữa các xã")
 
     one = client.get("/v1/rollups", params={"region": "tinh.h1", "period": "2024", "indicator": f"{PROGRAMME}.thu"})

@@ -30,9 +30,13 @@ class RollupOut(BaseModel):
     weight: str | None = Field(description="The weight's indicator code, for a weighted mean")
     value: float | None = Field(description="null: no roll-up, or no region below reported")
     value_vi: str | None = Field(description="The value written the Vietnamese way, with its unit")
-    reported: int = Field(description="Regions below that reported the period (a weighted mean: value and weight)")
+    reported: int | None = Field(
+        description="Regions below that reported the period (a weighted mean: value and weight); null for none"
+    )
     expected: int = Field(description="Regions below the catalogue follows the indicator in (the nearest level)")
-    complete: bool = Field(description="Every expected region reported: false means a partial sum or mean")
+    complete: bool | None = Field(
+        description="Every expected region reported: false means a partial sum or mean; null for none"
+    )
     reason: str | None = Field(description="Why there is no roll-up, Vietnamese first")
     text_vi: str = Field(description="The roll-up read out plainly, Vietnamese first, English beside")
 
@@ -62,7 +66,7 @@ def rollup_out(rollup: Rollup, catalogue: CatalogueDep) -> RollupOut:
         expected=rollup.expected,
         complete=rollup.complete,
         reason=rollup.rule.reason,
-        text_vi=coverage_text(rollup.rule, rollup.reported, rollup.expected, rollup.level, weight),
+        text_vi=coverage_text(rollup.rule, rollup.reported or 0, rollup.expected, rollup.level, weight),
     )
 
 
