@@ -183,15 +183,24 @@ def _read_only(url: str) -> str:
 
 
 def time_queries(url: str, catalogue: Catalogue, plan: DashboardPlan) -> list[dict[str, Any]]:
-    """Each query over its dashboard's default time range, and the queries that depend on the range once more over
-    all the data (what a user who widens the range waits for)."""
+    """The synthetic programme's dashboards' queries, the first indicator and district chosen."""
     first_indicator = indicator_codes(plan.indicators)[0]
     choices = {
         DETAIL_UID: {"programme": [PROGRAMME], "indicator": [first_indicator], "region": [district_codes(1)[0]]},
         REGIONS_UID: {"programme": [PROGRAMME], "indicator": [first_indicator]},
     }
-    # The synthetic programme's overview stands for the overviews of the bundled programmes.
-    others = {overview_uid(programme) for programme in catalogue.programmes if programme != PROGRAMME}
+    return time_programme_queries(url, catalogue, PROGRAMME, choices, plan.max_runs, plan.budget_s)
+
+
+def time_programme_queries(
+    url: str, catalogue: Catalogue, programme: str, choices: dict[str, dict[str, list[str]]], max_runs: int,
+    budget_s: float,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Each query of the programme's overview and the shared dashboards over its dashboard's default time range, and
+    the queries that depend on the range once more over all the data (what a user who widens the range waits for);
+    `choices` are the template variables' values per dashboard uid (the others as Grafana picks them on load)."""
+    # The programme's overview stands for the overviews of the others.
+    others = {overview_uid(other) for other in catalogue.programmes if other != programme}
     ours = [dashboard for dashboard in build_dashboards(catalogue) if dashboard.uid not in others]
     timings = []
     with connect(_read_only(url)) as conn:
@@ -204,17 +213,17 @@ def time_queries(url: str, catalogue: Catalogue, plan: DashboardPlan) -> list[di
                     ranges.append(("all data", (TIME_FROM, TIME_TO)))
                 for range_name, (start, end) in ranges:
                     sql = expand(query.sql, start, end, variables).encode()
-                    timing = _time_one(conn, sql, plan)
+                    timing = _time_one(conn, sql, max_runs, budget_s)
                     timing.update(dashboard=dashboard.uid, query=name, range=range_name)
                     timings.append(timing)
     return timings
 
 
-def _time_one(conn: psycopg.Connection[TupleRow], sql: bytes, plan: DashboardPlan) -> dict[str, Any]:
+def _time_one(conn: psycopg.Connection[TupleRow], sql: bytes, max_runs: int, budget_s: float) -> dict[str, Any]:
     rows = len(conn.execute(sql).fetchall())  # warm-up; also the row count the panel gets
     runs: list[float] = []
     started = time.monotonic()
-    while len(runs) < plan.max_runs and (len(runs) < 3 or time.monotonic() - started < plan.budget_s):
+    while len(runs) < max_runs and (len(runs) < 3 or time.monotonic() - started < budget_s):
         runs.append(timed(partial(_fetch_all, conn, sql)))
     ms = [1000 * seconds for seconds in runs]
     return {"rows": rows, "runs": len(ms), "p50_ms": median(ms), "p99_ms": percentile(ms, 0.99)}

@@ -6,7 +6,9 @@ the model has no national level), the 34 provinces under it and the communes und
 of every series, loaded by raw COPY (the full scenario is 120 months, about 40 million rows; see FULL and the note
 in RESULTS.md on the fraction actually run here).
 
-Measured, in one run: the full snapshot refresh; a push of 100 series to visible on the board (POST, then the
+Measured, in one run, each phase timed: the load (rows/s; bench/national_load.py), VACUUM ANALYZE, the full snapshot
+refresh (twice); every Grafana panel query of the generated dashboards at the default range and over all the data
+(bench/national_panels.py); a push of 100 series to visible on the board (POST, then the
 board's page of those series from the snapshot); GET /v1/status for one province (p50 of several, paged by 10,000);
 the whole nation as NDJSON and CSV; /metrics (time and exported series).
 """
@@ -19,12 +21,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
+import psycopg
 
-from bench.data import _indicator, _value
+from bench import national_load, national_panels
+from bench.data import _indicator
 from bench.env import api_server, bundled_catalogue, fresh_database
 from bench.stats import median, timed
 from indicators.catalogue import Catalogue
-from indicators.clock import period_bounds, vietnam_today
+from indicators.clock import vietnam_today
 from indicators.model import Programme, ProgrammeKind, Region, RegionLevel
 from indicators.periods import Frequency, Period
 from ingest.board import refresh_snapshot
@@ -45,10 +49,13 @@ class NationalPlan:
     indicators: int
     months: int  # months of data per series, ending 2025-12
     repeats: int
+    connections: int = 2  # COPY connections loading chunks side by side
+    panel_runs: int = 7  # each panel query runs up to this many times...
+    panel_budget_s: float = 3.0  # ...or until this much time is spent on it (at least 3 runs)
 
 
 FULL = NationalPlan(provinces=34, communes=3321, indicators=100, months=120, repeats=5)
-QUICK = NationalPlan(provinces=34, communes=3321, indicators=100, months=3, repeats=3)
+QUICK = NationalPlan(provinces=34, communes=3321, indicators=100, months=3, repeats=3, panel_runs=3)
 
 
 def province_codes(count: int) -> list[str]:
@@ -111,49 +118,68 @@ def months(count: int) -> list[Period]:
     return last[-count:]
 
 
-def copy_rows(catalogue: Catalogue, periods: list[Period]) -> Any:
-    """Every (month, indicator, commune) as the observations table's columns, generated as COPY reads them."""
-    for period in periods:
-        start, _ = period_bounds(period)
-        text = str(period)
-        for number, (code, indicator) in enumerate(
-            (c, i) for c, i in catalogue.indicators.items() if i.programme == PROGRAMME
-        ):
-            value = _value(number + 1, period, 0.0)
-            for region in indicator.regions:
-                yield (code, region, start, text, 1, value, "official", None, "bench")
-
-
 def run(pg: EmbeddedPostgres, plan: NationalPlan) -> dict[str, Any]:
     catalogue = national_catalogue(bundled_catalogue(), plan.provinces, plan.communes, plan.indicators)
     periods = months(plan.months)
     results: dict[str, Any] = {"plan": plan.__dict__, "series": plan.communes * plan.indicators}
+    phases: dict[str, float] = {}
+    results["phases_s"] = phases
+    started = time.perf_counter()
     with fresh_database(pg, "national", catalogue) as url:
+        phases["catalogue"] = time.perf_counter() - started  # migrations and the catalogue's 332,100 series stored
+        print(f"  database and catalogue {phases['catalogue']:.0f} s", flush=True)
         with connect(url) as conn:
-            started = time.perf_counter()
-            with (
-                conn.transaction(),
-                conn.cursor().copy(
-                    "COPY observations (indicator, region, period_start, period, revision, value, status, note, key_id)"
-                    " FROM STDIN"
-                ) as copy,
-            ):
-                for row in copy_rows(catalogue, periods):
-                    copy.write_row(row)
-            results["copy_s"] = time.perf_counter() - started
-            results["observations"] = conn.execute("SELECT count(*)::int FROM observations").fetchone()[0]  # type: ignore[index]
-            print(f"  {results['observations']:,} observations by COPY in {results['copy_s']:.0f} s", flush=True)
-            conn.execute("VACUUM ANALYZE observations")
+            writers = province_writers(conn, catalogue, plan)
+        loaded = national_load.load(url, catalogue, PROGRAMME, writers, periods, plan.connections)
+        phases["copy"] = loaded.seconds
+        results.update(observations=loaded.rows, copy_s=loaded.seconds, copy_rows_per_s=loaded.rows_per_s,
+                       submissions=loaded.submissions)  # fmt: skip
+        print(
+            f"  {loaded.rows:,} observations by COPY in {loaded.seconds:.0f} s ({loaded.rows_per_s:,.0f} rows/s,"
+            f" {plan.connections} connections); {loaded.submissions:,} submissions rows",
+            flush=True,
+        )
+        with connect(url) as conn:
+            phases["vacuum_analyze"] = timed(lambda: conn.execute("VACUUM ANALYZE observations"))
+            print(f"  VACUUM ANALYZE {phases['vacuum_analyze']:.0f} s", flush=True)
             stored = read_catalogue(conn)
             today = vietnam_today()
             refresh_runs = [timed(lambda: refresh_snapshot(conn, stored, today)) for _ in range(2)]
+            phases["full_refresh"] = sum(refresh_runs)
             results["full_refresh_runs_s"] = refresh_runs
             results["target_path_rows"] = conn.execute("SELECT count(*)::int FROM target_paths").fetchone()[0]  # type: ignore[index]
             print(f"  full refresh {refresh_runs} s, {results['target_path_rows']:,} path rows", flush=True)
             _, token = create_key(conn, office="bench", regions=["*"], programmes=["*"])
+        started = time.perf_counter()
+        first_commune = writers[0].regions[0]
+        results["panels"] = national_panels.time_panels(
+            url, stored, PROGRAMME, first_commune, plan.panel_runs, plan.panel_budget_s
+        )
+        phases["panels"] = time.perf_counter() - started
+        print(national_panels.slowest_lines(results["panels"]), flush=True)
+        started = time.perf_counter()
         with api_server(url, refresher=False) as server, httpx.Client(base_url=server.url, timeout=600) as client:
             results.update(_over_http(client, stored, token, plan.repeats, periods[-1]))
+        phases["http"] = time.perf_counter() - started
+    print(summary_table(results), flush=True)
     return results
+
+
+def province_writers(
+    conn: psycopg.Connection[Any], catalogue: Catalogue, plan: NationalPlan
+) -> list[national_load.Writer]:
+    """A key for each province's office, scoped to the province (so to its communes) and the programme."""
+    communes: dict[str, list[str]] = {}
+    for code, province in commune_codes(plan.provinces, plan.communes).items():
+        communes.setdefault(province, []).append(code)
+    writers = []
+    for province in sorted(communes):
+        key_id, _ = create_key(
+            conn, office=f"Sở Thống kê {catalogue.regions[province].name_vi}", regions=[province],
+            programmes=[PROGRAMME],
+        )  # fmt: skip
+        writers.append(national_load.Writer(province, key_id, tuple(sorted(communes[province]))))
+    return writers
 
 
 def _over_http(client: httpx.Client, catalogue: Catalogue, token: str, repeats: int, last: Period) -> dict[str, Any]:
@@ -218,3 +244,34 @@ def plan_from_env() -> NationalPlan:
     """FULL, or CHITIEU_BENCH_NATIONAL_MONTHS months of it (a stated fraction where 40 million rows do not fit)."""
     given = os.environ.get("CHITIEU_BENCH_NATIONAL_MONTHS")
     return replace(FULL, months=int(given)) if given else FULL
+
+
+def summary_table(results: dict[str, Any]) -> str:
+    """The run in a few lines, to compare runs at a glance."""
+    goals = {
+        "full refresh (s, each run)": ("/".join(f"{s:.1f}" for s in results["full_refresh_runs_s"]), "< 60"),
+        "push 100 -> visible p50 (ms)": (f"{median(results['push_to_visible_s']) * 1000:.0f}", "< 200"),
+        "one province p50 (ms)": (f"{median(results['province_runs_s']) * 1000:.0f}", "< 100"),
+        "nation NDJSON / CSV (s)": (f"{results['nation_ndjson_s']:.1f} / {results['nation_csv_s']:.1f}", "< 5"),
+        "/metrics p50 (s), series": (f"{median(results['metrics_runs_s']):.2f}, {results['metrics_series']:,}",
+                                     "< 1, <= 50,000"),
+    }  # fmt: skip
+    for range_name, goal in national_panels.GOAL_MS.items():
+        ranged = [t for t in results["panels"] if t["range"] == range_name]
+        worst = max(t["p50_ms"] for t in ranged)
+        missed = sum(1 for t in ranged if not t["met"])
+        goals[f"panels {range_name}: worst p50 (ms), misses"] = (
+            f"{worst:.0f}, {missed}/{len(ranged)}",
+            f"< {goal:.0f}",
+        )
+    lines = [
+        f"  national: {results['observations']:,} observations, {results['series']:,} series, "
+        f"load {results['copy_rows_per_s']:,.0f} rows/s",
+        "  | phase | s |",
+        "  | --- | --- |",
+        *(f"  | {name} | {seconds:.1f} |" for name, seconds in results["phases_s"].items()),
+        "  | measure | measured | goal |",
+        "  | --- | --- | --- |",
+        *(f"  | {name} | {measured} | {goal} |" for name, (measured, goal) in goals.items()),
+    ]
+    return "\n".join(lines)

@@ -4,8 +4,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench import board, dashboards, ingest, latency, memory, report, workers
+from bench import board, dashboards, ingest, latency, memory, national, national_load, report, workers
+from bench.env import bundled_catalogue, fresh_database
+from ingest.database import connect
 from ingest.embedded import EmbeddedPostgres
+from ingest.submissions import rebuild_submissions
 
 
 def positive(value: Any) -> bool:
@@ -79,3 +82,34 @@ def test_memory_reports_the_peak_of_each_batch(pg: EmbeddedPostgres, tmp_path: P
     tables = report.render(tmp_path)
     assert "### memory" in tables
     assert tables.count("| json | 50 |") == 1 and tables.count("| csv | 50 |") == 1
+
+
+def test_national_reports_every_phase_and_panel(pg: EmbeddedPostgres) -> None:
+    plan = national.NationalPlan(provinces=2, communes=6, indicators=4, months=14, repeats=1, panel_runs=3)
+    result = national.run(pg, plan)
+    assert result["observations"] == 6 * 4 * 14 and positive(result["copy_rows_per_s"])
+    assert result["submissions"] == 14 * 2 * 4, "one write a month per province per indicator"
+    assert set(result["phases_s"]) == {"catalogue", "copy", "vacuum_analyze", "full_refresh", "panels", "http"}
+    assert all(positive(seconds) for seconds in result["phases_s"].values())
+    panels = result["panels"]
+    assert {timing["range"] for timing in panels} == {"default", "all data"} and len(panels) > 20
+    assert all(timing["runs"] == 3 and timing["goal_ms"] in (100, 1000) for timing in panels)
+    detail = {t["rows"] for t in panels if t["dashboard"] == "chitieu-indicator" and t["range"] == "all data"}
+    assert 14 in detail, "the chosen commune's 14 months on the detail chart"
+
+
+def test_national_load_writes_the_submissions_a_rebuild_gives(pg: EmbeddedPostgres) -> None:
+    plan = national.NationalPlan(provinces=2, communes=5, indicators=3, months=13, repeats=1)
+    catalogue = national.national_catalogue(bundled_catalogue(), plan.provinces, plan.communes, plan.indicators)
+    with fresh_database(pg, "national_load", catalogue) as url:
+        with connect(url) as conn:
+            writers = national.province_writers(conn, catalogue, plan)
+        loaded = national_load.load(url, catalogue, national.PROGRAMME, writers, national.months(13), connections=2)
+        assert loaded.rows == 5 * 3 * 13
+        query = "SELECT recorded_at, key_id, indicator, rows, regions FROM submissions ORDER BY 1, 2, 3"
+        with connect(url) as conn:
+            written = conn.execute(query).fetchall()
+            assert rebuild_submissions(conn) == len(written) == 13 * 2 * 3
+            assert conn.execute(query).fetchall() == written
+            keys = conn.execute("SELECT DISTINCT key_id FROM observations ORDER BY 1").fetchall()
+            assert sorted((writer.key_id,) for writer in writers) == keys
