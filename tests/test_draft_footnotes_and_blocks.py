@@ -1,10 +1,12 @@
-"""Two drafter faults the seed documents showed, on small texts of the same classes written for these tests: the
-parts listed in a footnote after its figure are not targets, and one task block printed after the last of a list of
-sub-headings covers the whole list (named by the heading above the list's label), not only the last sub-heading."""
+"""Drafter faults the seed documents showed, on small texts of the same classes written for these tests: the parts
+listed in a footnote after its figure are not targets; one task block printed after the last of a list of
+sub-headings covers the whole list (named by the heading above the list's label), not only the last sub-heading; a
+heading broken inside a hyphenated token ("số 35-" / "CT/TW, ...") is joined again up to its clause's end."""
 
 from typing import Any
 
 from indicators.draft.build import draft_document
+from indicators.draft.segment import rejoin_broken_lines
 from indicators.draft.targets import footnote_head
 
 FOOTNOTE_PLAN = """KẾ HOẠCH
@@ -110,3 +112,36 @@ def test_a_block_after_each_sub_heading_stays_with_it() -> None:
     )
     titles = [t["title_vi"] for t in draft_document(each).catalogue["tasks"]]
     assert titles[2:] == ["Tái cơ cấu ngành nông nghiệp", "Xây dựng nông thôn mới"]
+
+
+BROKEN_HEADING = """CHƯƠNG TRÌNH HÀNH ĐỘNG
+Thực hiện Nghị quyết Đại hội Đảng bộ tỉnh Hòa Sơn nhiệm kỳ 2025-2030
+
+II. NHIỆM VỤ, GIẢI PHÁP
+
+3.1.4. Lãnh đạo thực hiện nghiêm Quy định số 12-
+
+QĐ/TW, ngày 05/3/2025 của Ban Chấp hành Trung ương; qua đó rà soát lại các quy chế làm việc của cấp ủy
+
+- Rà soát, bổ sung quy chế làm việc.
+
+Giao Văn phòng Tỉnh ủy chủ trì tham mưu, thực hiện thường xuyên.
+"""
+
+
+def test_a_heading_broken_at_a_hyphen_is_joined_to_its_clauses_end() -> None:
+    (task,) = draft_document(BROKEN_HEADING).catalogue["tasks"]
+    assert task["title_vi"] == (
+        "Lãnh đạo thực hiện nghiêm Quy định số 12-QĐ/TW, ngày 05/3/2025 của Ban Chấp hành Trung ương"
+    )
+
+
+def test_rejoining_keeps_line_numbers_and_list_items() -> None:
+    lines = ["3.1. Thực hiện Kết luận số 14-", "", "KL/TW; rà soát quy chế", "- Nội dung một -", "- Nội dung hai"]
+    assert rejoin_broken_lines(lines) == [
+        "3.1. Thực hiện Kết luận số 14-KL/TW", "", "rà soát quy chế", "- Nội dung một -", "- Nội dung hai",
+    ]  # fmt: skip
+    assert rejoin_broken_lines(["Phát triển kinh tế-", "xã hội bền vững."]) == [
+        "Phát triển kinh tế-xã hội bền vững.",
+        "",
+    ]

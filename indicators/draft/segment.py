@@ -66,13 +66,39 @@ def _level(num: str) -> int:
     return 1 + num.count(".") + 1
 
 
+_BROKEN_WORD = re.compile(r"\w-$")  # "Chỉ thị số 35-" / "CT/TW, ...": a token broken at its hyphen by the extraction
+_CLAUSE_END = re.compile(r"[;.](?=\s|$)")
+
+
+def rejoin_broken_lines(lines: list[str]) -> list[str]:
+    """Lines broken inside a hyphenated token ("35-" + "CT/TW") joined again. The continuation's line is left empty,
+    so later lines keep their numbers. A heading takes the continuation only to its clause's end (";" or "."): a
+    heading is one line, and what follows on the continued line is the section's text, kept as its own paragraph."""
+    joined = list(lines)
+    for index, line in enumerate(joined):
+        if not _BROKEN_WORD.search(line.rstrip()):
+            continue
+        following = next((k for k in range(index + 1, min(index + 3, len(joined))) if joined[k].strip()), None)
+        if following is None:
+            continue
+        continuation = joined[following].strip()
+        if _MARKER.match(continuation) or _HEADING.match(continuation):
+            continue
+        body, _ = _strip_emphasis(line)
+        end = _CLAUSE_END.search(continuation) if _HEADING.match(body.strip()) else None
+        taken, rest = (continuation[: end.start()], continuation[end.end() :].strip()) if end else (continuation, "")
+        joined[index] = line.rstrip() + taken
+        joined[following] = rest
+    return joined
+
+
 def segment(text: str) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
     stack: list[tuple[int, str, str]] = []  # (level, number, text) of open headings
     state: list[tuple[int, bool | None]] = []  # (level, list on/off) decided by headings
     reporting: list[tuple[int, bool | None]] = []  # (level, results section on/off) decided by headings
     group: str | None = None
-    for index, raw in enumerate(text.split("\n"), start=1):
+    for index, raw in enumerate(rejoin_broken_lines(text.split("\n")), start=1):
         if not raw.strip():
             continue
         if "\t" in raw or raw.count("|") >= 2:  # a table row: tab-separated (.docx) or "a | b | c"
