@@ -48,6 +48,7 @@ from dashboards.grafana.sql import (
     MULTI_REGION_INDICATORS_VARIABLE,
     STATUS_COLUMNS,
     PanelQuery,
+    programme_regions_variable,
 )
 from dashboards.grafana.sql_query import SqlFormat
 from dashboards.grafana.tasks import TASK_ATTRIBUTES, TASK_SUMMARY, TASKS_BY_AGENCY, task_list
@@ -455,6 +456,19 @@ def test_region_filter_narrows_the_overview(
     assert {(row[-2], row[-1]) for row in only_mountains} == set(engine)
     assert (seeded.multi_region, "quang_ngai.mien_nui") in engine
     assert run(grafana, query, {"region": Variable.several()}) == []
+
+
+def test_the_overview_region_variable_lists_the_regions_the_programme_is_tracked_or_judged_in(
+    seeded: Seeded, conn: psycopg.Connection[Any], grafana: psycopg.Connection[Any]
+) -> None:
+    options = [row[0] for row in run(grafana, programme_regions_variable("qngai-2024"))]
+    tracked = conn.execute(
+        "SELECT ir.region FROM indicator_regions ir JOIN indicators i ON i.code = ir.indicator"
+        " WHERE i.programme = 'qngai-2024' UNION SELECT s.region FROM indicator_status s"
+        " JOIN indicators i ON i.code = s.indicator WHERE i.programme = 'qngai-2024'"
+    ).fetchall()
+    assert sorted(options) == sorted(row[0] for row in tracked)
+    assert len(options) == len(set(options)) > 1 and "quang_ngai.mien_nui" in options
 
 
 def test_indicator_detail_draws_values_path_target_and_projection(
