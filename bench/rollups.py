@@ -24,6 +24,7 @@ from indicators.clock import period_bounds
 from indicators.model import Measure, Rollup, RollupMethod
 from ingest.catalogue_store import read_catalogue
 from ingest.database import connect
+from ingest.embedded import EmbeddedPostgres
 from ingest.rollups import compute_rollups
 
 REPEATS = 7  # one province; the country's takes seconds, run COUNTRY_REPEATS times
@@ -44,6 +45,13 @@ def weighted_catalogue() -> Catalogue:
 def main(month_count: int) -> dict[str, Any]:
     pg = bench_cluster()
     pg.start()
+    try:
+        return measure(pg, month_count)
+    finally:
+        pg.stop()
+
+
+def measure(pg: EmbeddedPostgres, month_count: int) -> dict[str, Any]:
     catalogue = weighted_catalogue()
     periods = months(month_count)
     results: dict[str, Any] = {"months": month_count}
