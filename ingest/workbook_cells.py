@@ -63,12 +63,10 @@ def percent_cells(sheet_xml: bytes, styles: frozenset[int]) -> set[str]:
     if not styles:
         return set()
     wanted = b"|".join(str(style).encode() for style in sorted(styles))
-    found = set()
-    for match in re.finditer(rb'<c\b([^>]*?\bs="(?:' + wanted + rb')"[^>]*)>', sheet_xml):
-        attributes = dict(_ATTRIBUTE.findall(match.group(1)))
-        if attributes.get(b"t", b"n") == b"n" and b"r" in attributes:
-            found.add(attributes[b"r"].decode())
-    return found
+    # Attributes in the order every writer seen uses (r, s, t: Excel, LibreOffice, openpyxl, XlsxWriter); a cell
+    # written otherwise is not recognised, and its fraction is then warned of as any other (plausibility.py).
+    numeric = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})" s="(?:' + wanted + rb')"(?: t="n")?\s*/?>')
+    return {reference.decode() for reference in numeric.findall(sheet_xml)}
 
 
 def ods_cells(archive: zipfile.ZipFile) -> dict[str, SheetCells]:

@@ -81,6 +81,7 @@ class WorkbookRows:
         positions = [(name, column - self.origin[1]) for name, column in self.columns.items()]
         checks = bool(self.merged_values or self.formulas_without_value)
         value_letter = column_letter(self.columns["value"])
+        percent_cells = self.percent_cells if self.indicator_of is not _unknown else set()  # no unit: left as read
         for index in range(max(first, 0), len(self.cells)):
             number = self.origin[0] + index + 1
             cells = self.cells[index]
@@ -97,8 +98,8 @@ class WorkbookRows:
             if self.template and all(raw.get(name, "") == "" for name in INPUT_FIELDS):
                 continue  # a template row left empty: not reported
             row = self._converted(raw)
-            if self.percent_cells and f"{value_letter}{number}" in self.percent_cells:
-                row = self._percent(row, f"{value_letter}{number}")
+            if percent_cells and (reference := f"{value_letter}{number}") in percent_cells:
+                row = self._percent(row, reference)
             yield number, row
 
     def _percent(self, row: dict[str, object], reference: str) -> dict[str, object]:
@@ -111,7 +112,8 @@ class WorkbookRows:
         if isinstance(read, str):
             return {"__malformed__": f"{self.sheet}!{reference}: {read}"}
         self.percent_read[reference] = None
-        return {**row, "value": read}
+        row["value"] = read
+        return row
 
     def _problem(self, number: int) -> str | None:
         if number in self.merged_values:
