@@ -179,18 +179,19 @@ VARIABLE_COLUMNS = ("__value", "__text")
 def programme_regions_variable(programme: str) -> PanelQuery:
     """The regions a programme's indicators are tracked or reported in: a probe per region by the region indexes
     (migration 0014), which stops at the region's first series of the programme, rather than every series of the
-    programme read and deduplicated (332,100 of them at national scale)."""
+    programme read and deduplicated (332,100 of them at national scale). Scalar subqueries with LIMIT 1, not EXISTS:
+    for EXISTS ... OR EXISTS the planner chose the hashed subplan, which reads every series again."""
     p = literal(programme)
     return table(
         f"""
 SELECT r.code AS __value, r.name_vi AS __text
 FROM regions r
-WHERE EXISTS (
-        SELECT FROM indicator_regions ir JOIN indicators i ON i.code = ir.indicator
-        WHERE ir.region = r.code AND i.programme = {p} AND i.archived_at IS NULL)
-   OR EXISTS (
-        SELECT FROM indicator_status s JOIN indicators i ON i.code = s.indicator
-        WHERE s.region = r.code AND i.programme = {p} AND i.archived_at IS NULL)
+WHERE coalesce(
+    (SELECT true FROM indicator_regions ir JOIN indicators i ON i.code = ir.indicator
+     WHERE ir.region = r.code AND i.programme = {p} AND i.archived_at IS NULL LIMIT 1),
+    (SELECT true FROM indicator_status s JOIN indicators i ON i.code = s.indicator
+     WHERE s.region = r.code AND i.programme = {p} AND i.archived_at IS NULL LIMIT 1),
+    false)
 ORDER BY r.name_vi
 """,
         *VARIABLE_COLUMNS,
