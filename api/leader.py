@@ -21,7 +21,7 @@ from typing import Any
 
 import psycopg
 
-from api.refresher import SnapshotRefresher
+from api.refresher import SnapshotRefresher, stop_loop
 from ingest.board import SeriesKey
 
 log = logging.getLogger("chitieu.refresher")
@@ -74,10 +74,7 @@ class ElectedRefresher:
         self._wake.set()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=15)
+        stop_loop(self._thread, self._stop, self._wake, timeout_s=15)
         self._step_down()
         self._close()  # releases the lock at once: a follower takes over at its next try
 

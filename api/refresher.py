@@ -36,6 +36,14 @@ _GRACE_VARIABLE = "CHITIEU_REFRESHER_GRACE_DAYS"
 REFRESH_LOCK = int.from_bytes(b"chitieu!") >> 1  # held by a child while it refreshes
 
 
+def stop_loop(thread: threading.Thread, stop: threading.Event, wake: threading.Event, timeout_s: float) -> None:
+    """End a background loop that waits on `wake` and checks `stop`: set both, then wait for its thread."""
+    stop.set()
+    wake.set()
+    if thread.is_alive():
+        thread.join(timeout=timeout_s)
+
+
 class SnapshotRefresher:
     def __init__(self, database_url: str, interval_s: float, debounce_s: float = 1.0, grace_days: int = 30) -> None:
         self.database_url = database_url
@@ -59,10 +67,7 @@ class SnapshotRefresher:
         self._wake.set()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
+        stop_loop(self._thread, self._stop, self._wake, timeout_s=10)
         if self._child is not None:
             self._child.terminate()
             try:
@@ -153,7 +158,9 @@ class _Worker:
             try:
                 catalogue = self._catalogues.current(conn)
                 only = None if request == "all" else {(indicator, region) for indicator, region in json.loads(request)}
-                return refresh_snapshot(conn, catalogue, self.today(), self.grace_days, only)
+                return refresh_snapshot(
+                    conn, catalogue, self.today(), self.grace_days, only, database_url=self.database_url
+                )
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK])
         except psycopg.OperationalError:

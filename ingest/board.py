@@ -5,10 +5,13 @@ indicator_status, with each distinct target path once in target_paths (read thro
 is what the API, the metrics and Grafana read for today.
 """
 
-import hashlib
+import logging
+import multiprocessing
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -18,17 +21,20 @@ from psycopg import sql
 
 from indicators.catalogue import Catalogue
 from indicators.clock import end_of_day, period_bounds
-from indicators.judgement import evaluate_board, expected_series, path_baseline
+from indicators.judgement import evaluate_board
 from indicators.model import Indicator
-from indicators.paths import path_periods
 from indicators.periods import Period
 from indicators.status import DEFAULT_GRACE_DAYS, Evaluation, Observation
 from indicators.window import judgement_window, window_holds_judgement
+from ingest.database import connect
 from ingest.revisions import latest_revisions
+from ingest.target_paths import PathInputs, PathKeys, drop_other_paths, write_missing_paths
 from ingest.tasks_store import write_task_status
 
 SeriesKey = tuple[str, str]  # (indicator, region)
 SNAPSHOT_WRITE_LOCK = int.from_bytes(b"snapshot") >> 1
+log = logging.getLogger("chitieu.refresher")
+READ_WORK_MEM = "256MB"  # per sort, and per parallel worker of the query: read_series on a 2-core machine
 
 
 @lru_cache(maxsize=4096)
@@ -79,12 +85,7 @@ def read_series(
     if known_at is not None:
         conditions.append("recorded_at < %(known_at)s")
         params["known_at"] = end_of_day(known_at)
-    if indicators is not None:
-        conditions.append("indicator = ANY(%(indicators)s)")
-        params["indicators"] = list(indicators)
-    if region is not None:
-        conditions.append("region = %(region)s")
-        params["region"] = region
+    conditions += series_filter(params, indicators, None if region is None else [region])
     if pairs is not None:
         conditions.append(
             "(indicator, region) IN (SELECT * FROM unnest(%(pair_indicators)s::text[], %(pair_regions)s::text[]))"
@@ -92,13 +93,36 @@ def read_series(
         params["pair_indicators"], params["pair_regions"] = _columns(pairs)
     query = latest_revisions(["indicator", "region", "period", "value", "recorded_at", "revision"], conditions)
     series: dict[SeriesKey, list[Observation]] = defaultdict(list)
-    with conn.cursor(binary=True) as cur:
-        cur.execute(query, params)
-        for indicator, region_code, period, value, recorded_at, revision in cur.fetchall():
-            series[(indicator, region_code)].append(Observation(_period(period), value, recorded_at, revision))
-    for observations in series.values():
-        observations.sort(key=lambda o: _order(o.period))
+    with conn.transaction(), conn.cursor(binary=True) as cur:
+        # The latest revisions of a board's windows (a million rows) are sorted in memory, not spilled to disk.
+        cur.execute(f"SET LOCAL work_mem = '{READ_WORK_MEM}'")
+        rows = cur.execute(query, params).fetchall()
+    for indicator, region_code, period, value, recorded_at, revision in rows:
+        series[(indicator, region_code)].append(Observation(_period(period), value, recorded_at, revision))
+    # The rows come latest period first. Periods of one frequency are in order by their start (no two start on the
+    # same day), so reversing each series sorts it; a year beside its months needs the sort by period order.
+    if len({_period(text).frequency for text in {row[2] for row in rows}}) <= 1:
+        for observations in series.values():
+            observations.reverse()
+    else:
+        for observations in series.values():
+            observations.sort(key=lambda o: _order(o.period))
     return series
+
+
+def series_filter(
+    params: dict[str, Any], indicators: Collection[str] | None, regions: Collection[str] | None
+) -> list[str]:
+    """The SQL conditions keeping the series of the indicators and of the regions given (None: all), their values
+    added to `params` (named placeholders): the one filter of the readers of observations and of the snapshot."""
+    conditions = []
+    if indicators is not None:
+        conditions.append("indicator = ANY(%(indicators)s)")
+        params["indicators"] = list(indicators)
+    if regions is not None:
+        conditions.append("region = ANY(%(regions)s)")
+        params["regions"] = list(regions)
+    return conditions
 
 
 def _start_of(day: date) -> datetime:
@@ -225,105 +249,157 @@ def board_with_series(
     return evaluate_board(board_items(catalogue, series, programme, region), as_of, grace_days), series
 
 
+STATUS_ROW_COLUMNS = (
+    "indicator", "region", "as_of", "period", "actual", "expected", "low", "high", "target", "status",
+    "report_overdue", "progress_ratio", "projection", "projection_meets_target", "reason", "last_recorded_at",
+    "path_id", "approximately", "previous_period", "previous_status", "previous_actual", "previous_target",
+    "previous_approximately",
+)  # fmt: skip  # indicator_status's columns as JudgedRows.rows hold them
+_STATUS_ROW_TYPES = (
+    "text", "text", "date", "text", "float8", "float8", "float8", "float8", "float8", "text", "bool", "float8",
+    "float8", "bool", "text", "timestamptz", "text", "bool", "text", "text", "float8", "float8", "bool",
+)  # fmt: skip  # their types, for COPY in binary (half the client's work of the text format)
+
+
+@dataclass
+class JudgedRows:
+    """Series judged, as indicator_status stores them, with what each target path they point at is drawn from."""
+
+    rows: list[tuple[Any, ...]]  # columns as STATUS_ROW_COLUMNS
+    paths: dict[str, PathInputs]
+    read_s: float
+    judge_s: float
+
+
+def judge_rows(
+    conn: psycopg.Connection[Any],
+    catalogue: Catalogue,
+    as_of: date,
+    grace_days: int,
+    only: Collection[SeriesKey] | None = None,
+) -> JudgedRows:
+    """The snapshot's rows of every series of the catalogue (or `only` those), read and judged as of the day."""
+    started = time.monotonic()
+    if only is None:
+        known = snapshot_keys(conn, catalogue.indicators)
+        items = list(board_items(catalogue, read_judged_series(conn, catalogue, as_of, known_keys=known)))
+    else:
+        wanted = {(indicator, region) for indicator, region in only if indicator in catalogue.indicators}
+        items = list(series_items(catalogue, read_judged_series(conn, catalogue, as_of, wanted), wanted))
+    read = time.monotonic()
+    paths = PathKeys(catalogue.digest)
+    rows = []
+    for e, (indicator, _, observations) in zip(evaluate_board(items, as_of, grace_days), items, strict=True):
+        p = e.previous
+        rows.append(
+            (e.indicator, e.region, as_of, e.period, e.actual, e.expected, e.low, e.high, e.target, e.status.value,
+             e.report_overdue, e.progress_ratio, e.projection, e.projection_meets_target, e.reason,
+             e.last_recorded_at, paths.of(indicator, observations), e.approximately,
+             p and p.period, p and p.status.value, p and p.actual, p and p.target, p.approximately if p else False)
+        )  # fmt: skip
+    return JudgedRows(rows, paths.drawn_from, read - started, time.monotonic() - read)
+
+
 def refresh_snapshot(
     conn: psycopg.Connection[Any],
     catalogue: Catalogue,
     as_of: date,
     grace_days: int = DEFAULT_GRACE_DAYS,
     only: Collection[SeriesKey] | None = None,
+    *,
+    database_url: str | None = None,
 ) -> int:
     """Rewrite indicator_status in one transaction, for every series or `only` those, with the target paths they
-    point at; return the number of series written.
+    point at; return the number of series written. With `database_url`, a full refresh judges half the board in a
+    second process while this one judges the other half; the write stays one transaction.
 
     A series' target path depends only on the catalogue and its baseline value: series that share those share one
-    stored path (target_paths, keyed by `path_id`), written when it is first needed, so the cost of a refresh does not
-    grow with the periods of the programme. A full refresh drops the paths no series points at any more.
+    stored path (ingest/target_paths.py), written when it is first needed, so the cost of a refresh does not grow with
+    the periods of the programme. A full refresh drops the paths no series points at any more.
     """
     started = time.monotonic()
-    if only is None:
-        series = read_judged_series(conn, catalogue, as_of, known_keys=snapshot_keys(conn))
-        items = list(board_items(catalogue, series))
+    if only is not None:
+        parts = [judge_rows(conn, catalogue, as_of, grace_days, only)]
+    elif database_url is None:
+        parts = [judge_rows(conn, catalogue, as_of, grace_days)]
     else:
-        wanted = {(indicator, region) for indicator, region in only if indicator in catalogue.indicators}
-        items = list(series_items(catalogue, read_judged_series(conn, catalogue, as_of, wanted), wanted))
-    evaluations = evaluate_board(items, as_of, grace_days)
-    path_ids: dict[SeriesKey, str] = {}
-    drawn_from: dict[str, tuple[Indicator, list[Observation]]] = {}
-    for indicator, region, observations in items:
-        path = path_id(catalogue.digest, indicator, observations)
-        path_ids[(indicator.code, region)] = path
-        drawn_from.setdefault(path, (indicator, observations))
+        parts = judge_in_two_processes(conn, database_url, catalogue, as_of, grace_days)
+    judged = time.monotonic()
+    written = sum(len(part.rows) for part in parts)
+    drawn_from = {path: inputs for part in parts for path, inputs in part.paths.items()}
     with conn.transaction():
         # Writers of the snapshot (the refresher, a push refreshing its own series) one at a time, for the write only.
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [SNAPSHOT_WRITE_LOCK])
         if only is None:
             conn.execute("DELETE FROM indicator_status")
         else:
-            _delete_series(conn, "indicator_status", path_ids)
+            _delete_series(conn, "indicator_status", [row[:2] for part in parts for row in part.rows])
         with conn.cursor().copy(
-            "COPY indicator_status (indicator, region, as_of, period, actual, expected, low, high, target, status,"
-            " report_overdue, progress_ratio, projection, projection_meets_target, reason, last_recorded_at,"
-            " path_id, approximately, previous_period, previous_status, previous_actual, previous_target,"
-            " previous_approximately)"
-            " FROM STDIN"
+            sql.SQL("COPY indicator_status ({}) FROM STDIN (FORMAT BINARY)").format(
+                sql.SQL(", ").join(map(sql.Identifier, STATUS_ROW_COLUMNS))
+            )
         ) as copy:
-            for e in evaluations:
-                p = e.previous
-                copy.write_row(
-                    (e.indicator, e.region, as_of, e.period, e.actual, e.expected, e.low, e.high, e.target,
-                     e.status.value, e.report_overdue, e.progress_ratio, e.projection, e.projection_meets_target,
-                     e.reason, e.last_recorded_at, path_ids[(e.indicator, e.region)], e.approximately,
-                     p and p.period, p and p.status.value, p and p.actual, p and p.target,
-                     p.approximately if p else False)
-                )  # fmt: skip
-        _write_paths(conn, catalogue, drawn_from)
+            copy.set_types(_STATUS_ROW_TYPES)
+            for part in parts:
+                for row in part.rows:
+                    copy.write_row(row)
+        write_missing_paths(conn, catalogue, drawn_from)
         if only is None:
-            conn.execute("DELETE FROM target_paths WHERE NOT (path_id = ANY(%s))", [list(drawn_from)])
+            drop_other_paths(conn, drawn_from)
             conn.execute(
                 "INSERT INTO snapshot_refreshes (as_of, computed_at, series, seconds) VALUES (%s, now(), %s, %s)"
                 " ON CONFLICT (singleton) DO UPDATE SET as_of = excluded.as_of, computed_at = excluded.computed_at,"
                 " series = excluded.series, seconds = excluded.seconds",
-                [as_of, len(evaluations), time.monotonic() - started],
+                [as_of, written, time.monotonic() - started],
             )
             write_task_status(conn, as_of)  # the tasks' open and overdue flags of the same day
     if only is None:
         # Fresh planner statistics now, not when autovacuum next passes: with those of the board before (say, no
         # series off track) the dashboards' filtered lists are planned as nested loops (1M: 30 -> 112 ms).
         conn.execute("ANALYZE indicator_status")  # 10,000 series: about 60 ms
-    return len(evaluations)
+        log.info(
+            "full refresh of %d series in %.1f s: read %s s, judged %s s, written %.1f s",
+            written, time.monotonic() - started, "+".join(f"{part.read_s:.1f}" for part in parts),
+            "+".join(f"{part.judge_s:.1f}" for part in parts), time.monotonic() - judged,
+        )  # fmt: skip
+    return written
 
 
-def snapshot_keys(conn: psycopg.Connection[Any]) -> set[SeriesKey]:
-    """The series on the board the refresher last wrote."""
-    return {(indicator, region) for indicator, region in conn.execute("SELECT indicator, region FROM indicator_status")}
+def judge_in_two_processes(
+    conn: psycopg.Connection[Any], database_url: str, catalogue: Catalogue, as_of: date, grace_days: int
+) -> list[JudgedRows]:
+    """Every series judged in two halves at once (judging is Python work, one core a process): this process reads
+    and judges one half of the indicators, a new process started with 'spawn' (never a fork of a process with
+    threads) the other, on its own connection. Each half holds about half the rows to read, as the windows say."""
+    halves: tuple[list[str], list[str]] = ([], [])
+    weights = [0, 0]
+    for code, weight in sorted(_window_rows(catalogue, as_of).items(), key=lambda item: (-item[1], item[0])):
+        lighter = weights.index(min(weights))
+        halves[lighter].append(code)
+        weights[lighter] += weight
+    mine, theirs = (replace(catalogue, indicators={c: catalogue.indicators[c] for c in half}) for half in halves)
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        other = pool.submit(_judge_apart, database_url, theirs, as_of, grace_days)
+        return [judge_rows(conn, mine, as_of, grace_days), other.result()]
 
 
-def path_id(catalogue_digest: str, indicator: Indicator, observations: Sequence[Observation]) -> str:
-    """The key of a series' target path: a digest of all it is drawn from (the catalogue, the indicator and the
-    baseline value, which the series gives when the catalogue prints none)."""
-    inputs = f"{catalogue_digest} {indicator.code} {path_baseline(indicator, observations)!r}"
-    return hashlib.blake2b(inputs.encode(), digest_size=12).hexdigest()
+def _window_rows(catalogue: Catalogue, as_of: date) -> dict[str, int]:
+    """About how many rows each indicator's judgement window holds: its series times the days the window spans."""
+    return {
+        code: len(catalogue.regions_of(indicator)) * max(1, (as_of - judgement_window(indicator, as_of).start).days)
+        for code, indicator in catalogue.indicators.items()
+    }
 
 
-def _write_paths(
-    conn: psycopg.Connection[Any], catalogue: Catalogue, drawn_from: dict[str, tuple[Indicator, list[Observation]]]
-) -> None:
-    """Store the paths not stored yet (a path's rows never change: its key is a digest of its inputs)."""
-    stored = conn.execute("SELECT DISTINCT path_id FROM target_paths WHERE path_id = ANY(%s)", [list(drawn_from)])
-    missing = drawn_from.keys() - {row[0] for row in stored.fetchall()}
-    if not missing:
-        return
-    with conn.cursor().copy(
-        "COPY target_paths (path_id, indicator, period, period_start, period_end, expected, low, high) FROM STDIN"
-    ) as copy:
-        for path in sorted(missing):
-            indicator, observations = drawn_from[path]
-            programme = catalogue.programmes[indicator.programme]
-            periods = path_periods(indicator, programme.start_year, programme.end_year)
-            # The region plays no part in a path (expected_series does not read it).
-            for period, expected, low, high in expected_series(indicator, "", observations, periods):
-                start, end = period_bounds(period)
-                copy.write_row((path, indicator.code, str(period), start, end, expected, low, high))
+def _judge_apart(database_url: str, catalogue: Catalogue, as_of: date, grace_days: int) -> JudgedRows:
+    with connect(database_url) as conn:
+        return judge_rows(conn, catalogue, as_of, grace_days)
+
+
+def snapshot_keys(conn: psycopg.Connection[Any], indicators: Collection[str]) -> set[SeriesKey]:
+    """The series of these indicators on the board the refresher last wrote."""
+    rows = conn.execute("SELECT indicator, region FROM indicator_status WHERE indicator = ANY(%s)", [list(indicators)])
+    return set(rows.fetchall())
 
 
 def _delete_series(conn: psycopg.Connection[Any], table: str, keys: Collection[SeriesKey]) -> None:

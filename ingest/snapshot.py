@@ -18,7 +18,7 @@ from psycopg.rows import class_row
 from indicators.catalogue import Catalogue
 from indicators.clock import vietnam_today
 from indicators.status import Evaluation, PreviousOutcome, Status
-from ingest.board import SeriesKey, refresh_snapshot
+from ingest.board import SeriesKey, refresh_snapshot, series_filter
 
 log = logging.getLogger("chitieu.snapshot")
 
@@ -84,14 +84,8 @@ def _select(
     indicators: Collection[str] | None, regions: Collection[str] | None, after: SeriesKey | None
 ) -> tuple[sql.Composed, dict[str, Any]]:
     """The snapshot's rows of the indicators and regions given (None: all) after the key `after`, in key order."""
-    conditions = ["true"]
     params: dict[str, Any] = {}
-    if indicators is not None:
-        conditions.append("indicator = ANY(%(indicators)s)")
-        params["indicators"] = list(indicators)
-    if regions is not None:
-        conditions.append("region = ANY(%(regions)s)")
-        params["regions"] = list(regions)
+    conditions = ["true", *series_filter(params, indicators, regions)]
     if after is not None:
         conditions.append("(indicator, region) > (%(after_indicator)s, %(after_region)s)")
         params["after_indicator"], params["after_region"] = after

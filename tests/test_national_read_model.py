@@ -19,8 +19,11 @@ from indicators.judgement import evaluate_board
 from indicators.periods import Frequency, Period
 from indicators.status import Evaluation, Status
 from ingest.board import (
+    STATUS_ROW_COLUMNS,
     board_items,
     compute_board,
+    judge_in_two_processes,
+    judge_rows,
     read_judged_series,
     read_series,
     refresh_snapshot,
@@ -86,6 +89,46 @@ def test_the_snapshot_equals_the_live_engine_for_the_same_day(conn: psycopg.Conn
         r for r, region in catalogue.regions.items() if region.parent is not None and region.level.value == "commune"
     })  # fmt: skip
     assert any(c.overdue for c in by_sql) and len({c.status for c in by_sql}) >= 2
+
+
+def test_a_refresh_judged_in_two_processes_writes_the_same_snapshot(conn: psycopg.Connection[Any], db_url: str) -> None:
+    """The refresher's full refresh judges half the indicators in a spawned process: the same rows, in one write."""
+    catalogue = _load_national(conn)
+    as_of = date(2025, 2, 10)
+    whole = judge_rows(conn, catalogue, as_of, 30)
+    halves = judge_in_two_processes(conn, db_url, catalogue, as_of, 30)
+    mine, theirs = ({row[0] for row in half.rows} for half in halves)
+    assert mine and theirs and not mine & theirs  # each process judged whole indicators, none twice
+    assert sorted(row for half in halves for row in half.rows) == sorted(whole.rows)
+    assert {path for half in halves for path in half.paths} == whole.paths.keys()
+
+    def board() -> list[tuple[Any, ...]]:
+        columns = ", ".join(STATUS_ROW_COLUMNS)  # not computed_at, the moment of the write
+        return conn.execute(f"SELECT {columns} FROM indicator_status ORDER BY indicator, region").fetchall()
+
+    assert refresh_snapshot(conn, catalogue, as_of) == len(whole.rows)
+    in_one = board()
+    assert refresh_snapshot(conn, catalogue, as_of, database_url=db_url) == len(whole.rows)
+    assert board() == in_one
+
+
+def test_each_series_is_read_in_period_order_a_year_beside_its_months_too(conn: psycopg.Connection[Any]) -> None:
+    catalogue = read_catalogue(conn)
+    code = next(iter(catalogue.indicators))
+    first, second = sorted(catalogue.regions)[:2]
+    rows = [(first, "2023-12", 1), (first, "2023", 1), (first, "2023-11", 1), (first, "2023-11", 2),
+            (second, "2024-01", 1), (second, "2023-12", 1)]  # fmt: skip
+    with conn.cursor().copy(
+        "COPY observations (indicator, region, period_start, period, revision, value, status, key_id) FROM STDIN"
+    ) as copy:
+        for region, text, revision in rows:
+            start = period_bounds(Period.parse(text))[0]
+            copy.write_row((code, region, start, text, revision, float(revision), "official", "t"))
+    mixed = read_series(conn, date(2025, 1, 1), [code])
+    assert [(str(o.period), o.revisions) for o in mixed[(code, first)]] == [("2023-11", 2), ("2023-12", 1), ("2023", 1)]
+    assert [str(o.period) for o in mixed[(code, second)]] == ["2023-12", "2024-01"]
+    months = read_series(conn, date(2025, 1, 1), [code], region=second)  # one frequency: the rows reversed
+    assert [str(o.period) for o in months[(code, second)]] == ["2023-12", "2024-01"]
 
 
 def _fields(evaluation: Evaluation) -> dict[str, Any]:

@@ -10,8 +10,9 @@ import psycopg
 import pytest
 
 from api.refresher import SnapshotRefresher
-from ingest.board import path_id, refresh_snapshot
+from ingest.board import refresh_snapshot
 from ingest.catalogue_store import read_catalogue
+from ingest.target_paths import path_id
 
 BUDGET = ("dthap-2023.budget_revenue", "dong_thap")
 
