@@ -34,7 +34,7 @@ from ingest.tasks_store import write_task_status
 SeriesKey = tuple[str, str]  # (indicator, region)
 SNAPSHOT_WRITE_LOCK = int.from_bytes(b"snapshot") >> 1
 log = logging.getLogger("chitieu.refresher")
-READ_WORK_MEM = "256MB"  # per sort, and per parallel worker of the query: read_series on a 2-core machine
+READ_WORK_MEM = "256MB"  # for read_series' sort
 
 
 @lru_cache(maxsize=4096)
@@ -94,8 +94,10 @@ def read_series(
     query = latest_revisions(["indicator", "region", "period", "value", "recorded_at", "revision"], conditions)
     series: dict[SeriesKey, list[Observation]] = defaultdict(list)
     with conn.transaction(), conn.cursor(binary=True) as cur:
-        # The latest revisions of a board's windows (a million rows) are sorted in memory, not spilled to disk.
+        # The latest revisions of a board's windows (a million rows) are sorted in memory, not spilled to disk, by
+        # one backend: parallel workers only compete with the Python judging for the cores (2 here: 66 -> 57 s).
         cur.execute(f"SET LOCAL work_mem = '{READ_WORK_MEM}'")
+        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         rows = cur.execute(query, params).fetchall()
     for indicator, region_code, period, value, recorded_at, revision in rows:
         series[(indicator, region_code)].append(Observation(_period(period), value, recorded_at, revision))
