@@ -212,8 +212,11 @@ def _upsert_indicator(
         ],
     )  # fmt: skip
     conn.execute("DELETE FROM indicator_regions WHERE indicator = %s", [indicator.code])
-    for region in catalogue.regions_of(indicator):
-        conn.execute("INSERT INTO indicator_regions (indicator, region) VALUES (%s, %s)", [indicator.code, region])
+    # One statement for all the indicator's regions: one each took minutes for a national catalogue (332,100 pairs).
+    conn.execute(
+        "INSERT INTO indicator_regions (indicator, region) SELECT %s, unnest(%s::text[])",
+        [indicator.code, catalogue.regions_of(indicator)],
+    )
     conn.execute("DELETE FROM targets WHERE indicator = %s", [indicator.code])
     for ordinal, target in enumerate(indicator.targets):
         conn.execute(
