@@ -11,10 +11,11 @@ from typing import Any
 import httpx
 import psycopg
 
-from api.metrics import CARDINALITY_BUDGET, _add_indicators, _BoardFamilies, aggregated_regions, count_regions
+from api.metrics import CARDINALITY_BUDGET, _add_indicators, _BoardFamilies, count_regions
 from bench.national import PROGRAMME, national_catalogue
 from indicators.catalogue import Catalogue
 from indicators.clock import period_bounds, vietnam_today
+from indicators.commune_level import aggregated_regions
 from indicators.judgement import evaluate_board
 from indicators.periods import Frequency, Period
 from indicators.status import Evaluation, Status
