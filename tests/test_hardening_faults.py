@@ -83,7 +83,8 @@ def assert_every_row_once(db_url: str) -> None:
 
 
 class LockedObservations:
-    """Holds observations in EXCLUSIVE mode so that a batch's INSERT waits, and tells when one does."""
+    """Holds observations in EXCLUSIVE mode so that a batch's write waits, and tells when one does (a batch of new keys
+    writes by COPY, ingest/direct_copy.py; the others by INSERT)."""
 
     def __init__(self, db_url: str) -> None:
         self.db_url = db_url
@@ -96,7 +97,8 @@ class LockedObservations:
             while time.monotonic() < deadline:
                 waiting = conn.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND wait_event_type = 'Lock' AND query LIKE '%%INSERT INTO observations%%'"
+                    " AND wait_event_type = 'Lock'"
+                    " AND (query LIKE '%%INSERT INTO observations%%' OR query LIKE 'COPY observations%%')"
                 ).fetchone()
                 if waiting and waiting[0]:
                     return
