@@ -41,7 +41,7 @@ from dashboards.grafana.overview import (
     overview_status_counts,
 )
 from dashboards.grafana.panels import DETAIL_UID, REGIONS_UID, GeneratedDashboard, overview_uid
-from dashboards.grafana.regions import REGION_ACTUALS, REGION_COMPARISON
+from dashboards.grafana.regions import REGION_ACTUALS, REGION_COMPARISON, region_actuals
 from dashboards.grafana.sql import (
     ACTUAL_SERIES,
     INDICATOR_REGIONS_VARIABLE,
@@ -361,6 +361,9 @@ def test_leaders_overview_shows_the_engines_statuses(
             key: e.status.label_vi for key, e in engine.items()
         }
         assert len(board) == len(engine)
+        # At most `limit` rows: the board's worst rows, in its order.
+        first = as_dicts(overview_board(programme), run(grafana, overview_board(programme, limit=3), variables))
+        assert first == board[:3]
         severity = {status.label_vi: status.severity for status in Status}
         severities = [severity[r["Trạng thái"]] for r in board]
         assert severities == sorted(severities, reverse=True), "worst first"
@@ -598,6 +601,9 @@ def test_region_comparison_lists_indicators_of_several_regions(
     lines = run(grafana, REGION_ACTUALS, variables, CHART_YEARS)
     names = {f"{seeded.catalogue.regions[region].name_vi} (năm)" for region in regions}
     assert {row[1] for row in lines} == names
+    # Bounded: the province is drawn before its area, whatever the order chosen.
+    bounded = run(grafana, region_actuals(limit=1), variables, CHART_YEARS)
+    assert {row[1] for row in bounded} == {f"{seeded.catalogue.regions['quang_ngai'].name_vi} (năm)"}
 
 
 def expected_overdue_tasks(conn: psycopg.Connection[Any], seeded: Seeded) -> set[str]:

@@ -25,12 +25,15 @@ from dashboards.grafana.sql import (
     PROGRESS_PERCENT,
     REGION,
     REPORT_LABEL,
+    PanelQuery,
+    case,
     rounded,
     series,
     status_label,
     status_severity,
     table,
 )
+from indicators.model import RegionLevel
 
 # --- Region comparison (variables programme, indicator, region with several values). ------------------------------
 
@@ -59,24 +62,42 @@ ORDER BY {status_severity()} DESC, r.name_vi
     *REGION_COMPARISON_COLUMNS,
 )
 
+# At most this many regions drawn, provinces and areas before districts and communes, then by name: "every region"
+# of a national indicator is 3,321 communes (3,321 lines, 1,6-1,9 s), which no chart can show; a one-province
+# catalogue's few regions are all drawn as before.
+CHART_REGION_LIMIT = 50
+LEVEL_ORDER = case("r.level", {level.value: position for position, level in enumerate(RegionLevel)}, "99")
+
+
 # The bounds on period_start (a period lasts at most a year, so it ends in the range only if it starts at most a year
 # before it) let TimescaleDB skip the chunks outside the range: filtered on the period's end alone, every chunk of
 # the indicator was read (3,321 communes x 120 months at national scale).
-REGION_ACTUALS = series(
-    f"""
+def region_actuals(limit: int = CHART_REGION_LIMIT) -> PanelQuery:
+    """The chart's lines: the selected regions' reported values, at most `limit` regions."""
+    return series(
+        f"""
+WITH drawn AS (
+    SELECT r.code, r.name_vi
+    FROM regions r
+    WHERE r.code = ANY (ARRAY[{REGION}]::text[])
+    ORDER BY {LEVEL_ORDER}, r.name_vi, r.code
+    LIMIT {limit})
 SELECT $__time(ends.at), ends.metric, ends.value AS "Thực hiện"
 FROM (
     SELECT {PERIOD_END} AS at, r.name_vi || ' (' || {PERIOD_KIND_LABEL} || ')' AS metric, o.value + 0.0 AS value
     FROM observations_current o
-    JOIN regions r ON r.code = o.region
-    WHERE o.indicator = {INDICATOR} AND o.region = ANY (ARRAY[{REGION}]::text[])
+    JOIN drawn r ON r.code = o.region
+    WHERE o.indicator = {INDICATOR}
       AND o.period_start >= $__timeFrom()::timestamptz - interval '1 year' AND o.period_start <= $__timeTo()) AS ends
 WHERE $__timeFilter(ends.at)
 ORDER BY 1, 2
 """,
-    "metric",
-    "Thực hiện",
-)
+        "metric",
+        "Thực hiện",
+    )
+
+
+REGION_ACTUALS = region_actuals()
 
 
 # --- The dashboard. ---
@@ -112,8 +133,10 @@ def region_comparison() -> GeneratedDashboard:
         chart(
             parts,
             "Diễn biến theo địa bàn",
-            "Số liệu báo cáo của từng địa bàn, đặt tại cuối kỳ — Reported values of each selected region, at each "
-            "period's end.",
+            "Số liệu báo cáo của từng địa bàn, đặt tại cuối kỳ; vẽ tối đa 50 địa bàn (tỉnh, khu vực trước, rồi "
+            "huyện, xã theo tên; chọn Địa bàn để xem các xã) — Reported values of each selected region, at each "
+            "period's end; at most 50 regions drawn (provinces and areas first, then districts and communes by name; "
+            "choose regions to see communes).",
             height=10,
         )
         .with_target(parts.target(REGION_ACTUALS, "A"))
