@@ -120,7 +120,8 @@ def _load(conn: psycopg.Connection[Any], catalogue: Catalogue, archive: bool) ->
             report.archived.append(code)
         else:
             conn.execute("UPDATE indicators SET parent = NULL WHERE parent = %s", [code])
-            for table in ("targets", "indicator_regions"):
+            # The snapshot's tables have no foreign keys (a full refresh writes 332,222 rows): their rows go here.
+            for table in ("targets", "indicator_regions", "indicator_status", "status_counts"):
                 conn.execute(sql.SQL("DELETE FROM {} WHERE indicator = %s").format(sql.Identifier(table)), [code])
             conn.execute("DELETE FROM indicators WHERE code = %s", [code])
             report.deleted.append(code)

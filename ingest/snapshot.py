@@ -139,16 +139,15 @@ class RegionCounts:
 
 def count_snapshot(conn: psycopg.Connection[Any], province_of: dict[str, str]) -> list[RegionCounts]:
     """The snapshot's series of the regions in `province_of` (region -> its province) counted by indicator, province
-    and status in one GROUP BY, so that a national board's 332,100 commune series never come into Python."""
+    and status, as the refresh wrote them beside the snapshot (status_counts, ingest/status_counts.py): a few thousand
+    rows whatever the series, so that a national board's 332,100 commune series are not grouped on every read."""
     if not province_of:
         return []
     with conn.cursor(row_factory=class_row(RegionCounts)) as cur:
         cur.execute(
-            "SELECT s.indicator, m.province, s.status, count(*)::int AS series,"
-            " count(*) FILTER (WHERE s.report_overdue)::int AS overdue"
-            " FROM indicator_status s JOIN unnest(%s::text[], %s::text[]) AS m (region, province) USING (region)"
-            " GROUP BY s.indicator, m.province, s.status ORDER BY 1, 2, 3",
-            [list(province_of), list(province_of.values())],
+            "SELECT indicator, province, status, series, overdue FROM status_counts WHERE province = ANY(%s)"
+            " ORDER BY 1, 2, 3",
+            [sorted(set(province_of.values()))],
         )
         return cur.fetchall()
 
