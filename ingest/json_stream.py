@@ -8,6 +8,7 @@ not the whole document. Only the outer object `{"observations": [...], "dry_run"
 
 import codecs
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
@@ -17,6 +18,7 @@ WINDOW_CHARS = 1 << 20  # text decoded at a time
 MAX_VALUE_CHARS = 4 << 20  # an element longer than this is not a row; its decoding error is reported as is
 _WHITESPACE = " \t\n\r"
 _AFTER_VALUE = frozenset(_WHITESPACE + ",]}:")
+_WHITESPACE_RUN = re.compile(f"[{_WHITESPACE}]*")
 
 
 class InputError(InvalidInput):
@@ -131,10 +133,9 @@ class JsonStream:
     def _next_char(self) -> str:
         """The next character that is not white space ("" at the end), without consuming it."""
         while True:
-            text, at = self._text, self._at
-            while at < len(text) and text[at] in _WHITESPACE:
-                at += 1
-            self._at = at
+            text = self._text
+            run = _WHITESPACE_RUN.match(text, self._at)  # one C call, not a Python step per character; always matches
+            at = self._at = run.end() if run else self._at
             if at < len(text) or not self._read_more():
                 return text[at] if at < len(text) else ""
 

@@ -41,12 +41,18 @@ class ImportSummary:
     path: str = "staged"  # how it was written: "direct" or "staged" (ingest.direct_copy), not reported
 
     def as_dict(self) -> dict[str, Any]:
-        body = asdict(self)
-        body["errors"] = body["errors"][:MAX_REPORTED_ERRORS]
-        body["warnings"] = body["warnings"][:MAX_REPORTED_ERRORS]
-        body["stored_as"] = body["stored_as"][:MAX_REPORTED_ERRORS]
-        del body["touched"], body["path"]
-        return body
+        # Field by field, the lists cut before they are converted: asdict() would deep-copy `touched` (10,000 series
+        # in a bench batch) and every error only to drop them (2-3 % of the API's CPU per row).
+        return {
+            "imported": self.imported,
+            "updated": self.updated,
+            "ignored": self.ignored,
+            "rejected": self.rejected,
+            "errors": [asdict(error) for error in self.errors[:MAX_REPORTED_ERRORS]],
+            "dry_run": self.dry_run,
+            "warnings": [asdict(warning) for warning in self.warnings[:MAX_REPORTED_ERRORS]],
+            "stored_as": [asdict(stored) for stored in self.stored_as[:MAX_REPORTED_ERRORS]],
+        }
 
 
 # How an answer names where each of its errors is: a workbook's reader adds the cells (ingest.submit); else as is.
