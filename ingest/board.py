@@ -256,11 +256,11 @@ STATUS_ROW_COLUMNS = (
     "indicator", "region", "as_of", "period", "actual", "expected", "low", "high", "target", "status",
     "report_overdue", "progress_ratio", "projection", "projection_meets_target", "reason", "last_recorded_at",
     "path_id", "approximately", "previous_period", "previous_status", "previous_actual", "previous_target",
-    "previous_approximately",
+    "previous_approximately", "severity",
 )  # fmt: skip  # indicator_status's columns as JudgedRows.rows hold them
 _STATUS_ROW_TYPES = (
     "text", "text", "date", "text", "float8", "float8", "float8", "float8", "float8", "text", "bool", "float8",
-    "float8", "bool", "text", "timestamptz", "text", "bool", "text", "text", "float8", "float8", "bool",
+    "float8", "bool", "text", "timestamptz", "text", "bool", "text", "text", "float8", "float8", "bool", "int2",
 )  # fmt: skip  # their types, for COPY in binary (half the client's work of the text format)
 
 
@@ -298,7 +298,8 @@ def judge_rows(
             (e.indicator, e.region, as_of, e.period, e.actual, e.expected, e.low, e.high, e.target, e.status.value,
              e.report_overdue, e.progress_ratio, e.projection, e.projection_meets_target, e.reason,
              e.last_recorded_at, paths.of(indicator, observations), e.approximately,
-             p and p.period, p and p.status.value, p and p.actual, p and p.target, p.approximately if p else False)
+             p and p.period, p and p.status.value, p and p.actual, p and p.target, p.approximately if p else False,
+             e.status.severity)
         )  # fmt: skip
     return JudgedRows(rows, paths.drawn_from, read - started, time.monotonic() - read)
 

@@ -49,6 +49,7 @@ from dashboards.grafana.sql import (
     STATUS_COLUMNS,
     PanelQuery,
     programme_regions_variable,
+    status_severity,
 )
 from dashboards.grafana.sql_query import SqlFormat
 from dashboards.grafana.tasks import TASK_ATTRIBUTES, TASK_SUMMARY, TASKS_BY_AGENCY, task_list
@@ -412,6 +413,38 @@ def test_leaders_overview_shows_the_engines_statuses(
         "điểm %" if UNITS[other.unit].bounded or other.unit == "percent_change" else UNITS[other.unit].symbol_vi
     )
     assert shown[(seeded.other_basis, "ha_tinh")]["Đơn vị"] == expected_unit
+
+
+# The board's query before issue 16's stored severity: every selected row sorted by the severity computed from the
+# status, then the indicator's number and the region's name. The index-ordered query must show the same rows.
+SORTED_BOARD = """
+SELECT s.indicator, s.region
+FROM indicator_status s
+JOIN indicators i ON i.code = s.indicator AND i.archived_at IS NULL
+JOIN regions r ON r.code = s.region
+WHERE i.programme = %(programme)s AND s.region = ANY (%(regions)s)
+ORDER BY {severity} DESC, NULLIF(substring(i.number FROM '^[0-9]+'), '')::int NULLS LAST, i.number NULLS LAST,
+         i.code, r.name_vi
+LIMIT %(limit)s
+"""
+
+
+def test_board_read_in_index_order_shows_the_rows_the_full_sort_shows(
+    seeded: Seeded, conn: psycopg.Connection[Any], grafana: psycopg.Connection[Any]
+) -> None:
+    dashboards = {d.uid: d for d in build_dashboards(seeded.catalogue)}
+    reference = SORTED_BOARD.format(severity=status_severity())
+    for programme in seeded.catalogue.programmes:
+        every_region = resolve_variables(grafana, dashboards[overview_uid(programme)], {})["region"].values
+        for regions in (every_region, every_region[:1], every_region[1::2]):
+            for limit in (1000, 5, 1):
+                query = overview_board(programme, limit=limit)
+                rows = as_dicts(query, run(grafana, query, {"region": Variable.several(*regions)}))
+                expected = conn.execute(reference, {"programme": programme, "regions": list(regions), "limit": limit})
+                shown = [(row["ma_chi_tieu"], row["ma_dia_ban"]) for row in rows]
+                assert shown == [tuple(row) for row in expected.fetchall()], (programme, regions, limit)
+    stored = conn.execute("SELECT status, severity FROM indicator_status").fetchall()
+    assert stored and all(severity == Status(status).severity for status, severity in stored)
 
 
 def shown_decimals(indicator: Indicator) -> int:

@@ -45,6 +45,7 @@ from dashboards.grafana.sql import (
 from dashboards.grafana.vocabulary import PROGRAMME_KIND_LABELS
 from indicators.catalogue import Catalogue
 from indicators.model import Programme
+from indicators.status import Status
 
 # --- Leaders' overview, one dashboard per programme. -------------------------------------------------------------
 
@@ -114,25 +115,31 @@ BOARD_COLUMNS = (
 # At most this many rows on the board: a national programme has 332,100 series (100 indicators x 3,321 communes),
 # which took 5,6 s to send and no leader reads; worst first, so what is cut is what is on track.
 BOARD_LIMIT = 1000
-# The board's order (NUMBER_ORDER's terms, then the region), as columns of the rows chosen (`shown`), so that the
-# chosen rows are sorted again by them.
-BOARD_KEYS = (
-    f"{status_severity()} AS severity, NULLIF(substring(i.number FROM '^[0-9]+'), '')::int AS leading_number,"
-    " i.number, i.code, r.name_vi"
-)
+# The severities a series can have, worst first (indicators.status.Status.severity, stored by the refresh).
+SEVERITIES_WORST_FIRST = ", ".join(str(level) for level in sorted({s.severity for s in Status}, reverse=True))
+# The board's order: severity, then NUMBER_ORDER's terms, then the region, as columns of the rows chosen (`shown`).
 BOARD_ORDER = "severity DESC, leading_number NULLS LAST, number NULLS LAST, code, name_vi"
 
 
 def overview_board(programme: str, limit: int = BOARD_LIMIT) -> PanelQuery:
-    """One row per indicator and region, worst first, at most `limit` of them. The rows shown are chosen on the
-    narrow keys first (a top-N sort of the ordering columns alone, NUMBER_ORDER's terms), then only they are joined to their judgement and
-    labelled."""
+    """One row per indicator and region, worst first, at most `limit` of them. The rows shown are chosen by walking
+    the (severity, indicator) pairs in the board's order, each read from the index indicator_status (indicator,
+    severity, region), and stopping once `limit` rows are found (an incremental sort orders each pair's rows by
+    region name); only those are joined to their judgement and labelled. OFFSET 0 keeps each pair's read a separate
+    index scan, so that the planner cannot flatten it into a join that loses the pairs' order."""
     return table(
         f"""
 WITH shown AS (
-    SELECT s.indicator, s.region, {BOARD_KEYS}
-    {BOARD_FROM}
-    WHERE i.programme = {literal(programme)} AND s.region = ANY (ARRAY[{REGION}]::text[])
+    SELECT s.indicator, s.region, k.severity, k.leading_number, k.number, k.code, r.name_vi
+    FROM (SELECT v.severity, NULLIF(substring(i.number FROM '^[0-9]+'), '')::int AS leading_number, i.number, i.code
+          FROM indicators i CROSS JOIN unnest(ARRAY[{SEVERITIES_WORST_FIRST}]::smallint[]) AS v (severity)
+          WHERE i.archived_at IS NULL AND i.programme = {literal(programme)}
+          ORDER BY {BOARD_ORDER.removesuffix(", name_vi")}) AS k
+    JOIN LATERAL (
+        SELECT s.indicator, s.region FROM indicator_status s
+        WHERE s.indicator = k.code AND s.severity = k.severity AND s.region = ANY (ARRAY[{REGION}]::text[])
+        OFFSET 0) AS s ON true
+    JOIN regions r ON r.code = s.region
     ORDER BY {BOARD_ORDER}
     LIMIT {limit})
 SELECT i.number AS "Số TT", i.name_vi AS "Chỉ tiêu", r.name_vi AS "Địa bàn", s.period AS "Kỳ",
