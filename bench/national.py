@@ -144,7 +144,12 @@ def run(pg: EmbeddedPostgres, plan: NationalPlan) -> dict[str, Any]:
             print(f"  VACUUM ANALYZE {phases['vacuum_analyze']:.0f} s", flush=True)
             stored = read_catalogue(conn)
             today = vietnam_today()
-            refresh_runs = [timed(lambda: refresh_snapshot(conn, stored, today)) for _ in range(2)]
+            # The first run in this process alone; the second as the service's refresher runs it, judging half the
+            # board in a second process (database_url).
+            refresh_runs = [
+                timed(lambda: refresh_snapshot(conn, stored, today)),
+                timed(lambda: refresh_snapshot(conn, stored, today, database_url=url)),
+            ]
             phases["full_refresh"] = sum(refresh_runs)
             results["full_refresh_runs_s"] = refresh_runs
             results["target_path_rows"] = conn.execute("SELECT count(*)::int FROM target_paths").fetchone()[0]  # type: ignore[index]
@@ -249,7 +254,7 @@ def plan_from_env() -> NationalPlan:
 def summary_table(results: dict[str, Any]) -> str:
     """The run in a few lines, to compare runs at a glance."""
     goals = {
-        "full refresh (s, each run)": ("/".join(f"{s:.1f}" for s in results["full_refresh_runs_s"]), "< 60"),
+        "full refresh (s: one process / two)": ("/".join(f"{s:.1f}" for s in results["full_refresh_runs_s"]), "< 60"),
         "push 100 -> visible p50 (ms)": (f"{median(results['push_to_visible_s']) * 1000:.0f}", "< 200"),
         "one province p50 (ms)": (f"{median(results['province_runs_s']) * 1000:.0f}", "< 100"),
         "nation NDJSON / CSV (s)": (f"{results['nation_ndjson_s']:.1f} / {results['nation_csv_s']:.1f}", "< 5"),
