@@ -21,8 +21,14 @@ from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from dashboards.prometheus.indicator_rules import absent_rule, routing_labels
-from dashboards.prometheus.model import SEVERITY, AlertName, AlertRule, RecordingRule, RuleOptions
-from dashboards.prometheus.templates import go_template_literal, region_name_template, runbook_link, selector
+from dashboards.prometheus.model import AlertName, AlertRule, RecordingRule, RuleOptions
+from dashboards.prometheus.templates import (
+    alert_maker,
+    document_lines,
+    go_template_literal,
+    region_name_template,
+    selector,
+)
 from indicators.catalogue import Catalogue
 from indicators.commune_level import provinces_counted
 from indicators.model import Indicator
@@ -92,9 +98,7 @@ def commune_alerts(
     name_en = go_template_literal(indicator.name_en)
     province_vi = region_name_template({code: catalogue.regions[code].name_vi for code in provinces}, "province")
     province_en = region_name_template({code: catalogue.regions[code].name_en for code in provinces}, "province")
-    owner = catalogue.agencies[indicator.owner] if indicator.owner else None
-    owner_vi = f" Cơ quan chủ trì: {go_template_literal(owner.name_vi)}." if owner else ""
-    programme_vi = f" Văn bản: {go_template_literal(' '.join(programme.title_vi.split()))}."
+    owner_vi, programme_vi = document_lines(catalogue, indicator)
     share_vi = '{{ $value | humanizePercentage | reReplaceAll "[.]" "," }}'
     share_en = "{{ $value | humanizePercentage }}"
     total = _count(REGIONS, None)
@@ -103,15 +107,7 @@ def commune_alerts(
         f"{urlencode({'var-programme': programme.id, 'var-indicator': indicator.code})}"
     )
 
-    def rule(alert: AlertName, expr: str, annotations: dict[str, str]) -> AlertRule:
-        return AlertRule(
-            alert=alert,
-            expr=expr,
-            for_=options.duration(alert),
-            labels=labels | {"severity": SEVERITY[alert]},
-            annotations=annotations | {"dashboard_url": dashboard, "runbook_url": runbook_link(options, alert)},
-            series_provinces=tuple(provinces),
-        )
+    rule = alert_maker(options, labels, dashboard, tuple(provinces))
 
     off_track = _count(REGIONS, Status.off_track.value)
     overdue = _count(REGIONS_OVERDUE, None)

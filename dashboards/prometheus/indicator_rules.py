@@ -7,7 +7,9 @@ from urllib.parse import urlencode
 from dashboards.prometheus.model import SEVERITY, AlertName, AlertRule, RuleOptions
 from dashboards.prometheus.templates import (
     Numbers,
+    alert_maker,
     days_since,
+    document_lines,
     duration_text,
     go_template_literal,
     region_name_template,
@@ -24,7 +26,6 @@ def indicator_rules(
     catalogue: Catalogue, indicator: Indicator, options: RuleOptions, counted: Mapping[str, str]
 ) -> list[AlertRule]:
     """`counted`: the catalogue's communes and districts -> their province (indicators.commune_level)."""
-    programme = catalogue.programmes[indicator.programme]
     regions = regions_on_their_own(catalogue, indicator, counted)
     labels = routing_labels(catalogue, indicator)
     judged = judgement(indicator)
@@ -38,22 +39,13 @@ def indicator_rules(
     name_en = go_template_literal(indicator.name_en)
     region_vi = region_name_template({code: catalogue.regions[code].name_vi for code in regions})
     region_en = region_name_template({code: catalogue.regions[code].name_en for code in regions})
-    owner = catalogue.agencies[indicator.owner] if indicator.owner else None
-    owner_vi = f" Cơ quan chủ trì: {go_template_literal(owner.name_vi)}." if owner else ""
-    programme_vi = f" Văn bản: {go_template_literal(' '.join(programme.title_vi.split()))}."
+    owner_vi, programme_vi = document_lines(catalogue, indicator)
     dashboard = (
         f"{options.grafana_url}/d/chitieu-indicator/?"
         f"{urlencode({'var-indicator': indicator.code})}&var-region={{{{ $labels.region }}}}"
     )
 
-    def rule(alert: AlertName, expr: str, annotations: dict[str, str]) -> AlertRule:
-        return AlertRule(
-            alert=alert,
-            expr=expr,
-            for_=options.duration(alert),
-            labels=labels | {"severity": SEVERITY[alert]},
-            annotations=annotations | {"dashboard_url": dashboard, "runbook_url": runbook_link(options, alert)},
-        )
+    rule = alert_maker(options, labels, dashboard)
 
     def behind(status: str) -> str:
         return (

@@ -1,10 +1,13 @@
 """The pieces of a rule's text: PromQL selectors, Go-template annotations (numbers, dates, region names), runbook links."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from dashboards.prometheus.model import AlertName, RuleOptions, check_duration
+from dashboards.prometheus.model import SEVERITY, AlertName, AlertRule, RuleOptions, check_duration
+from indicators.catalogue import Catalogue
+from indicators.model import Indicator
 
 
 def selector(metric: str, **labels: str) -> str:
@@ -95,3 +98,32 @@ def shorten(text: str, limit: int = 90) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- indicators
+
+
+def document_lines(catalogue: Catalogue, indicator: Indicator) -> tuple[str, str]:
+    """The sentences naming the indicator's lead agency (empty when none) and its document, for an alert's text."""
+    owner = catalogue.agencies[indicator.owner] if indicator.owner else None
+    programme = catalogue.programmes[indicator.programme]
+    owner_vi = f" Cơ quan chủ trì: {go_template_literal(owner.name_vi)}." if owner else ""
+    return owner_vi, f" Văn bản: {go_template_literal(' '.join(programme.title_vi.split()))}."
+
+
+AlertMaker = Callable[[AlertName, str, dict[str, str]], AlertRule]
+
+
+def alert_maker(
+    options: RuleOptions, labels: dict[str, str], dashboard: str, provinces: tuple[str, ...] = ()
+) -> AlertMaker:
+    """Builds an indicator's alerts: its routing labels and severity, its dashboard and runbook links."""
+
+    def rule(alert: AlertName, expr: str, annotations: dict[str, str]) -> AlertRule:
+        return AlertRule(
+            alert=alert,
+            expr=expr,
+            for_=options.duration(alert),
+            labels=labels | {"severity": SEVERITY[alert]},
+            annotations=annotations | {"dashboard_url": dashboard, "runbook_url": runbook_link(options, alert)},
+            series_provinces=provinces,
+        )
+
+    return rule
