@@ -231,7 +231,7 @@ def ingest_batch(
             raise BatchRejected(summary)
         if dry_run:
             raise psycopg.Rollback(transaction)
-    summary.touched = validator.touched
+    summary.touched = validator.shape.touched
     return summary
 
 
@@ -262,13 +262,17 @@ def _decide_staged(
     conn: psycopg.Connection[Any], validator: RowValidator, summary: ImportSummary, *, key_id: str, force: bool
 ) -> None:
     """The staged rows' duplicates, recent-value check, decisions and inserts, counted into the summary."""
-    if validator.may_repeat_keys:
+    if validator.shape.may_repeat_keys:
         _reject_duplicates(conn, summary)
     _check_against_recent(conn, validator, summary)
     summary.warnings = sorted(validator.warnings, key=lambda warning: warning.row)
     summary.stored_as = validator.stored_as
     downgrades = _decide_and_insert(
-        conn, summary, key_id=key_id, force=force, period_range=(validator.first_start, validator.last_start)
+        conn,
+        summary,
+        key_id=key_id,
+        force=force,
+        period_range=(validator.shape.first_start, validator.shape.last_start),
     )
     summary.errors.extend(
         RowError(row, "status", "đã có số liệu chính thức; gửi force=true để thay (an official figure exists)")

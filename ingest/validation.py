@@ -13,7 +13,6 @@ Messages are in Vietnamese with the English in brackets: they are read by the st
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from indicators.catalogue import Catalogue
 from indicators.model import Indicator
@@ -89,23 +88,6 @@ class RowValidator:
         # The fast path's lookups, keyed by the texts as sent; False: such rows take the full path.
         self._common_series: dict[tuple[str, str], _CommonSeries | bool] = {}
         self._common_periods: dict[tuple[str, str], _CommonPeriod | bool] = {}
-
-    # ingest/observations.py reads these four of the shape from the validator itself.
-    @property
-    def touched(self) -> set[tuple[str, str]]:
-        return self.shape.touched
-
-    @property
-    def may_repeat_keys(self) -> bool:
-        return self.shape.may_repeat_keys
-
-    @property
-    def first_start(self) -> datetime | None:
-        return self.shape.first_start
-
-    @property
-    def last_start(self) -> datetime | None:
-        return self.shape.last_start
 
     def validate(self, row: int, raw: Mapping[str, object]) -> ValidRow | list[RowError]:
         common = self._validate_common(row, raw)
