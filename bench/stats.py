@@ -28,18 +28,33 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process and its live children (the snapshot refresher) have used so far, from
-    /proc/<pid>/stat."""
+    """User + system CPU time the process and its live children (the snapshot refresher, PostgreSQL's backends)
+    have used so far, from /proc/<pid>/stat. Raises FileNotFoundError when `pid` itself is gone."""
+    return _own_cpu_seconds(pid) + sum(_live_child_cpu_seconds(child) for child in _children(pid))
+
+
+def _own_cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return ticks / _CLOCK_TICKS + sum(process_cpu_seconds(child) for child in _children(pid))
+    return ticks / _CLOCK_TICKS
+
+
+def _live_child_cpu_seconds(pid: int) -> float:
+    """A child may exit between being listed and being read (a backend whose connection just closed): it counts 0."""
+    try:
+        return process_cpu_seconds(pid)
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
 
 
 def _children(pid: int) -> list[int]:
     children: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        children.extend(int(child) for child in task.read_text().split())
-    return [child for child in children if Path(f"/proc/{child}").exists()]
+        try:
+            children.extend(int(child) for child in task.read_text().split())
+        except (FileNotFoundError, ProcessLookupError):  # the thread ended while being listed
+            continue
+    return children
 
 
 def wait_until_idle(pid: int, *, quiet_for: float = 1.0, busy_fraction: float = 0.05, timeout: float = 300) -> float:
