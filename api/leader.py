@@ -22,7 +22,7 @@ from typing import Any
 import psycopg
 
 from api.refresher import SnapshotRefresher, stop_loop
-from ingest.board import SeriesKey
+from ingest.board_series import SeriesKey
 
 log = logging.getLogger("chitieu.refresher")
 

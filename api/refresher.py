@@ -25,7 +25,8 @@ from typing import Any
 import psycopg
 
 from indicators.clock import Clock, vietnam_today
-from ingest.board import SeriesKey, refresh_snapshot
+from ingest.board import refresh_snapshot
+from ingest.board_series import SeriesKey
 from ingest.catalogue_store import CatalogueCache
 from ingest.database import connect
 

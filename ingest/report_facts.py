@@ -10,7 +10,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 from indicators.clock import end_of_day
-from ingest.board import cutoff_for
+from ingest.board_series import cutoff_for
 from ingest.revisions import latest_revisions
 
 

@@ -13,7 +13,7 @@ from indicators.model import Indicator
 from indicators.paths import path_periods
 from indicators.periods import Period
 from indicators.status import Evaluation, Observation
-from ingest.board import cutoff_for
+from ingest.board_series import cutoff_for
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from psycopg.rows import class_row
 from indicators.catalogue import Catalogue
 from indicators.clock import vietnam_today
 from indicators.status import Evaluation, PreviousOutcome, Status
-from ingest.board import SeriesKey, refresh_snapshot, series_filter
+from ingest.board import refresh_snapshot
+from ingest.board_series import SeriesKey, series_filter
 
 log = logging.getLogger("chitieu.snapshot")
 

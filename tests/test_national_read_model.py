@@ -25,11 +25,10 @@ from ingest.board import (
     compute_board,
     judge_in_two_processes,
     judge_rows,
-    read_judged_series,
-    read_series,
     refresh_snapshot,
     series_items,
 )
+from ingest.board_series import read_judged_series, read_series
 from ingest.catalogue_store import load_catalogue_into, read_catalogue
 from ingest.snapshot import count_snapshot, read_snapshot
 from tests.conftest import REPO
