@@ -6,7 +6,7 @@ failed deliveries, so a row that is already stored (same fingerprint, status, st
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -86,18 +86,25 @@ def record_notification(conn: psycopg.Connection[Any], receiver: str, alerts: Se
     return stored
 
 
+@dataclass(frozen=True)
+class AlertFilter:
+    """What an event must match, each given field equal to its column (None: any). The route's query parameters."""
+
+    status: AlertStatus | None = None
+    alertname: str | None = None
+    indicator: str | None = None
+    region: str | None = None
+    task: str | None = None
+    programme: str | None = None
+    province: str | None = None
+    owner: str | None = None
+    receiver: str | None = None
+
+
 def list_alert_events(
     conn: psycopg.Connection[Any],
+    matching: AlertFilter = AlertFilter(),
     *,
-    status: AlertStatus | None = None,
-    alertname: str | None = None,
-    indicator: str | None = None,
-    region: str | None = None,
-    task: str | None = None,
-    programme: str | None = None,
-    province: str | None = None,
-    owner: str | None = None,
-    receiver: str | None = None,
     since: datetime | None = None,
     latest: bool = False,
     limit: int = 100,
@@ -114,17 +121,7 @@ def list_alert_events(
         source = sql.SQL(
             "(SELECT DISTINCT ON (fingerprint, receiver) * FROM alert_events ORDER BY fingerprint, receiver, id DESC)"
         )
-    filters = {
-        "status": status,
-        "alertname": alertname,
-        "indicator": indicator,
-        "region": region,
-        "task": task,
-        "programme": programme,
-        "province": province,
-        "owner": owner,
-        "receiver": receiver,
-    }
+    filters = asdict(matching)
     conditions: list[sql.Composable] = [
         sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column))
         for column, value in filters.items()

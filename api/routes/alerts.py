@@ -11,14 +11,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.deps import IsoDateTime, PoolDep, SettingsDep
 from api.paging import Cursor, Page, decode_cursor, encode_cursor, invalid_cursor
 from api.problems import Problem, problem_doc
 from api.scope import ReadScopeDep
-from ingest.alerts_store import AlertEvent, NotifiedAlert, list_alert_events, record_notification
+from ingest.alerts_store import AlertEvent, AlertFilter, NotifiedAlert, list_alert_events, record_notification
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
@@ -120,15 +120,7 @@ def webhook(
 def get_alerts(
     pool: PoolDep,
     scope: ReadScopeDep,
-    status: Literal["firing", "resolved"] | None = None,
-    alertname: str | None = None,
-    indicator: str | None = None,
-    region: str | None = None,
-    task: str | None = None,
-    programme: str | None = None,
-    province: str | None = None,
-    owner: str | None = None,
-    receiver: str | None = None,
+    matching: Annotated[AlertFilter, Depends()],
     since: Annotated[IsoDateTime | None, Query(description="Only events received from then on (ISO 8601).")] = None,
     latest: Annotated[
         bool, Query(description="Only each alert's latest event; with status=firing: what is firing now.")
@@ -137,8 +129,8 @@ def get_alerts(
     cursor: Cursor = None,
 ) -> Page[AlertEvent]:
     """Newest first, paged with `limit` and `cursor` (`{"items": [...], "next": ...}`)."""
-    scope.require(programme, region)
-    scope.require(None, province)
+    scope.require(matching.programme, matching.region)
+    scope.require(None, matching.province)
     before = None
     if cursor is not None:
         key = decode_cursor(cursor, 2)
@@ -151,15 +143,7 @@ def get_alerts(
     with pool.connection() as conn:
         events = list_alert_events(
             conn,
-            status=status,
-            alertname=alertname,
-            indicator=indicator,
-            region=region,
-            task=task,
-            programme=programme,
-            province=province,
-            owner=owner,
-            receiver=receiver,
+            matching,
             since=since,
             latest=latest,
             limit=limit + 1,
