@@ -23,7 +23,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -99,151 +98,113 @@ ConnectionSource = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
 CatalogueSource = Callable[[psycopg.Connection[Any]], Catalogue]  # e.g. the app's CatalogueCache.current
 
 
-@dataclass
 class _BoardFamilies:
-    indicator_info: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+    """The metric families of one scrape, new and empty."""
+
+    def __init__(self) -> None:
+        self.indicator_info = GaugeMetricFamily(
             "chitieu_indicator_info",
             "Indicator metadata (thông tin chỉ tiêu); value always 1. unit: the catalogue unit; basis: the terms the"
             " values are judged in (value, multiple_of_baseline, average_growth, change_per_period).",
             labels=INFO_LABELS,
         )
-    )
-    actual: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.actual = GaugeMetricFamily(
             "chitieu_indicator_actual",
             "Latest value judged (giá trị thực tế), in the indicator's own unit (percent as 7.5) or judged terms.",
             labels=INDICATOR_LABELS,
         )
-    )
-    expected: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.expected = GaugeMetricFamily(
             "chitieu_indicator_expected",
             "Expected value on the target path for the period judged (giá trị theo lộ trình), same unit as actual.",
             labels=INDICATOR_LABELS,
         )
-    )
-    target: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.target = GaugeMetricFamily(
             "chitieu_indicator_target",
             "Final target, least demanding value (chỉ tiêu cuối kỳ), same unit as actual.",
             labels=INDICATOR_LABELS,
         )
-    )
-    gap: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.gap = GaugeMetricFamily(
             "chitieu_indicator_gap_ratio",
             "(actual - expected) / |expected| in the good direction: negative is behind the path (chênh lệch so với"
             " lộ trình); for exact targets, minus the relative distance.",
             labels=INDICATOR_LABELS,
         )
-    )
-    status: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.status = GaugeMetricFamily(
             "chitieu_indicator_status",
             "Status as a state set (trạng thái): 1 for the current status, 0 for the others.",
             labels=[*INDICATOR_LABELS, "status"],
         )
-    )
-    report_overdue: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.report_overdue = GaugeMetricFamily(
             "chitieu_indicator_report_overdue",
             "1 when the next report is past its due date plus the grace days (quá hạn báo cáo), else 0.",
             labels=INDICATOR_LABELS,
         )
-    )
-    last_observation: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.last_observation = GaugeMetricFamily(
             "chitieu_indicator_last_observation_timestamp_seconds",
             "When the latest revision of the value judged was stored (thời điểm ghi nhận số liệu), Unix time.",
             labels=INDICATOR_LABELS,
         )
-    )
-    approximately: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.approximately = GaugeMetricFamily(
             "chitieu_indicator_approximately",
             '1 when an approximate target ("khoảng") was judged achieved within its tolerance, not at its value (đạt'
             " xấp xỉ), else 0; as the status engine wrote it.",
             labels=INDICATOR_LABELS,
         )
-    )
-    previous_status: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.previous_status = GaugeMetricFamily(
             "chitieu_indicator_previous_status",
             "How the last finished target period ended (kết quả kỳ chỉ tiêu trước), shown beside today's status;"
             " value always 1, none when there is no earlier target period. period: that period's value judged;"
             " approximately: true when achieved within the tolerance of an approximate target.",
             labels=[*INDICATOR_LABELS, "period", "status", "approximately"],
         )
-    )
-    region_status: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.region_status = GaugeMetricFamily(
             "chitieu_indicator_regions",
             "Communes and districts of a province by status of the indicator (số xã theo trạng thái); statuses with"
             " none are left out.",
             labels=["indicator", "province", "status"],
         )
-    )
-    region_overdue: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.region_overdue = GaugeMetricFamily(
             "chitieu_indicator_regions_report_overdue",
             "Communes and districts of a province whose report of the indicator is overdue (số xã quá hạn báo cáo).",
             labels=["indicator", "province"],
         )
-    )
-    over_budget: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.over_budget = GaugeMetricFamily(
             "chitieu_board_series_over_budget",
             "Series left out of this scrape to keep the exported series within the cardinality budget (50,000).",
         )
-    )
-    snapshot_computed: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.snapshot_computed = GaugeMetricFamily(
             "chitieu_status_snapshot_computed_timestamp_seconds",
             "When the status snapshot (what the board shows for today) was last fully rewritten, Unix time.",
         )
-    )
-    snapshot_seconds: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.snapshot_seconds = GaugeMetricFamily(
             "chitieu_status_snapshot_refresh_duration_seconds",
             "How long the last full rewrite of the status snapshot took.",
         )
-    )
-    refresher_leaders: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.refresher_leaders = GaugeMetricFamily(
             "chitieu_refresher_leaders",
             "API processes on the database holding the snapshot refresher's lock: 1, whatever the workers and"
             " replicas; 0 while no process refreshes the snapshot (api/leader.py).",
         )
-    )
-    task_info: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.task_info = GaugeMetricFamily(
             "chitieu_task_info",
             "Task metadata (thông tin nhiệm vụ); value always 1. lead: the lead agencies' codes, comma-separated.",
             labels=["task", "programme", "province", "lead"],
         )
-    )
-    task_due: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.task_due = GaugeMetricFamily(
             "chitieu_task_due_timestamp_seconds",
             "Deadline of a task with a due date (thời hạn): the end of the due date in Vietnam (UTC+7), Unix time.",
             labels=["task"],
         )
-    )
-    task_state: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.task_state = GaugeMetricFamily(
             "chitieu_task_state",
             "Task state from its latest progress report, not_started when none (trạng thái), as a state set.",
             labels=["task", "state"],
         )
-    )
-    task_overdue: GaugeMetricFamily = field(
-        default_factory=lambda: GaugeMetricFamily(
+        self.task_overdue = GaugeMetricFamily(
             "chitieu_task_overdue",
             "1 when a task is past its due date and not reported done or cancelled (nhiệm vụ quá hạn), else 0.",
             labels=["task"],
         )
-    )
 
     def __iter__(self) -> Iterator[GaugeMetricFamily]:
         return iter(vars(self).values())
