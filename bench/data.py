@@ -113,16 +113,21 @@ def _indicator(code: str, number: int, regions: list[str]) -> Indicator:
             )  # fmt: skip
 
 
-def synthetic_catalogue(base: Catalogue, indicators: int, districts: int) -> Catalogue:
-    """The base catalogue plus the synthetic programme: `indicators` monthly indicators, each in `districts` districts."""
-    regions = district_codes(districts)
-    catalogue = replace(
+def extensible_copy(base: Catalogue) -> Catalogue:
+    """A copy of `base` whose programmes, regions, indicators and sources can be added to without changing it."""
+    return replace(
         base,
         programmes=dict(base.programmes),
         regions=dict(base.regions),
         indicators=dict(base.indicators),
         sources=dict(base.sources),
     )
+
+
+def synthetic_catalogue(base: Catalogue, indicators: int, districts: int) -> Catalogue:
+    """The base catalogue plus the synthetic programme: `indicators` monthly indicators, each in `districts` districts."""
+    regions = district_codes(districts)
+    catalogue = extensible_copy(base)
     catalogue.programmes[PROGRAMME] = Programme(
         id=PROGRAMME,
         title_vi="Chương trình tổng hợp để đo hiệu năng",

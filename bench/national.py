@@ -24,7 +24,7 @@ import httpx
 import psycopg
 
 from bench import national_load, national_panels
-from bench.data import _indicator
+from bench.data import _indicator, extensible_copy
 from bench.env import api_server, bundled_catalogue, fresh_database
 from bench.stats import median, timed
 from indicators.catalogue import Catalogue
@@ -69,13 +69,7 @@ def commune_codes(provinces: int, communes: int) -> dict[str, str]:
 
 
 def national_catalogue(base: Catalogue, provinces: int, communes: int, indicators: int) -> Catalogue:
-    catalogue = replace(
-        base,
-        programmes=dict(base.programmes),
-        regions=dict(base.regions),
-        indicators=dict(base.indicators),
-        sources=dict(base.sources),
-    )
+    catalogue = extensible_copy(base)
     catalogue.regions[COUNTRY] = Region(
         code=COUNTRY, name_vi="Cả nước", name_en="Whole country", level=RegionLevel.province
     )
