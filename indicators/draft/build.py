@@ -8,12 +8,13 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from indicators.draft.agencies import is_generic, split_agencies
 from indicators.draft.header import issuer_of, kind_of, province_of, title_of, years_of
 from indicators.draft.phrases import fold
 from indicators.draft.results import Result, find_results
 from indicators.draft.segment import Paragraph, segment
 from indicators.draft.targets import Context, DraftTarget, targets_of
-from indicators.draft.tasks import DraftTask, document_cadence, find_tasks, is_generic, split_agencies, table_tasks
+from indicators.draft.tasks import DraftTask, document_cadence, find_tasks, table_tasks
 from indicators.draft.vocabulary import Vocabulary, load_vocabulary
 from indicators.numbers import format_vi
 from indicators.provinces import find_province

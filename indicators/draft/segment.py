@@ -15,6 +15,7 @@ _HEADING = re.compile(rf"^(?P<num>(?=[IVXL])(?:{_ROMAN})|[A-Z]|\d+(?:\.\d+)*)\s*
 _MARKER = re.compile(r"^(?:[-+*•–]\s+|\(?(?P<paren>\d+)\)\s*|(?P<letter>[a-zđ])\)\s+)")
 _INNER_NUMBER = re.compile(r"^\((?P<num>\d+)\)\s*")
 _FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s")
+_SUPERSCRIPT = "¹²³⁴⁵⁶⁷⁸⁹⁰"
 GROUPS = [
     ("party_building", r"xây dựng đảng|đảng, đoàn thể|hệ thống chính trị"),
     ("defence_security", r"quốc phòng|an ninh"),
@@ -50,6 +51,7 @@ class Paragraph:
     footnote: bool = False
     context_years: list[str] = field(default_factory=list)  # headings' periods, innermost last
     reporting: bool = False  # inside a section that reports results
+    cited_in: str = ""  # of a footnote: the clause of the text that carries its mark
 
 
 def _strip_emphasis(text: str) -> tuple[str, int]:
@@ -174,7 +176,34 @@ def segment(text: str) -> list[Paragraph]:
                 reporting=bool(in_report) and not in_list,
             )
         )
+    _cite_footnotes(paragraphs)
     return paragraphs
+
+
+def _cite_footnotes(paragraphs: list[Paragraph]) -> None:
+    """Each footnote's `cited_in`: the clause (between ";" or sentence ends) whose words carry its mark, in the
+    nearest paragraph before it that does, else after it. A footnote details a figure of that clause, and what the
+    clause says of time ("trong giai đoạn 2025 - 2030") holds for the footnote's figures too."""
+    for index, note in enumerate(paragraphs):
+        if not note.footnote:
+            continue
+        mark = re.match(f"[{_SUPERSCRIPT}]+", note.raw.lstrip())
+        if mark is None:
+            continue
+        cited = re.compile(rf"(?<![{_SUPERSCRIPT}]){mark.group(0)}(?![{_SUPERSCRIPT}])")
+        order = [*reversed(paragraphs[:index]), *paragraphs[index + 1 :]]
+        for body in order:
+            found = None if body.footnote else cited.search(body.text)
+            if found:
+                start = max(body.text.rfind(";", 0, found.start()), _last_sentence_end(body.text[: found.start()]))
+                end = re.search(r";|\.(?:\s|$)", body.text[found.end() :])
+                note.cited_in = body.text[start + 1 : found.end() + (end.start() if end else len(body.text))].strip()
+                break
+
+
+def _last_sentence_end(text: str) -> int:
+    ends = [match.start() for match in re.finditer(r"\.\s", text)]
+    return ends[-1] if ends else -1
 
 
 def _reports(heading: str) -> bool | None:

@@ -67,7 +67,15 @@ _PROSE_VERBS = re.compile(
 _RESULT = RESULT_WORDS
 # "NAME: [comparator] VALUE UNIT", a bullet of a plan: the colon states the target as a verb would
 _COLON_FORM = re.compile(r"^[^:]{3,}:\s*(?:[^\W\d]+\s+){0,3}$")
-_SPAN = re.compile(r"(?:giai đoạn|thời kỳ|nhiệm kỳ)\s*((?:19|20)\d{2})\s*[-–]\s*((?:19|20)\d{2})", re.IGNORECASE)
+# A period from one year to another: "giai đoạn 2021-2030", "thời kỳ từ năm 2026 đến năm 2030", "từ năm 2025 đến hết
+# năm 2030", "các năm 2026 - 2030", "5 năm (2026-2030)".
+_Y = r"((?:19|20)\d{2})"
+_TO = r"\s*(?:[-–]|đến(?:\s+hết)?|tới)\s*(?:năm\s+)?"
+_SPAN = re.compile(
+    rf"(?:giai đoạn|thời kỳ|nhiệm kỳ)\s*(?:từ\s+)?(?:năm\s+)?{_Y}{_TO}{_Y}|từ\s+năm\s+{_Y}{_TO}{_Y}|"
+    rf"(?:các\s+)?năm\s+{_Y}\s*[-–]\s*{_Y}|\b\d{{1,2}}\s+năm\s*\(?\s*{_Y}\s*[-–]\s*{_Y}",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"(?<!so với )(?<!so )(?:đến|tới|vào|trong|hết|cuối)?\s*năm\s+((?:19|20)\d{2})(?!\s*[-–]\s*\d)",
                    re.IGNORECASE)  # fmt: skip
 
@@ -106,8 +114,9 @@ def clause_period(text: str, default: str, span: str | None) -> tuple[str, bool]
     text = re.sub(r"so với (?:năm\s+)?(?:19|20)\d{2}", "", text, flags=re.IGNORECASE)
     match = _SPAN.search(text)
     standard = match and re.search(r"chuẩn nghèo|theo chuẩn", text[max(0, match.start() - 30) : match.start()], re.I)
-    if match and int(match.group(2)) > int(match.group(1)) and not standard:
-        return f"{match.group(1)}-{match.group(2)}", True
+    first, last = [year for year in match.groups() if year] if match else ("", "")
+    if match and int(last) > int(first) and not standard:
+        return f"{first}-{last}", True
     years = [m.group(1) for m in _YEAR.finditer(text)]
     if years:
         return years[-1], True
@@ -169,6 +178,8 @@ def targets_of(paragraph: Paragraph, context: Context, prose: bool) -> list[Draf
     found: list[DraftTarget] = []
     text = footnote_head(paragraph.text) if paragraph.footnote else paragraph.text
     period_default, _ = clause_period(" ".join(paragraph.context_years), context.default_period, context.span)
+    if paragraph.cited_in:  # a footnote's figures have the period of the clause that cites it, unless they name one
+        period_default, _ = clause_period(paragraph.cited_in, period_default, context.span)
     item_first_window = ""
     for clause_offset, clause in clauses(text):
         if prose and _RESULT.search(clause):

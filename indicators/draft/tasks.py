@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from indicators.draft.agencies import is_generic, split_agencies
 from indicators.draft.segment import Paragraph, table_cells
 
 _LEAD = re.compile(r"^(?:cơ quan|đơn vị)\s+chủ trì(?:\s+(?:tham mưu|thực hiện))?\s*:\s*(?P<v>.+)$", re.IGNORECASE)
@@ -42,17 +43,6 @@ class DraftTask:
     kind: str = "task"
     supervisor_text: str | None = None
     reviews: list[str] = field(default_factory=list)
-
-
-def split_agencies(text: str) -> list[str]:
-    """ "Đảng ủy Ủy ban nhân dân tỉnh; Đảng ủy Quân sự tỉnh" -> two names; generic phrases are dropped."""
-    parts = re.split(r";\s*|,\s*(?=(?:Ban|Sở|Đảng ủy|Ủy ban|UBND|BCS|Văn phòng|Tiểu ban|Huyện|Thành ủy|Công an|Bộ)\b)|"
-                     r"\s+và\s+(?=(?:Ban|Sở|Đảng ủy|Ủy ban|các tổ chức|Văn phòng|Tiểu ban)\b)", text.strip(" .;"))  # fmt: skip
-    return [part.strip(" .,;-") for part in parts if part.strip(" .,;-")]
-
-
-def is_generic(name: str) -> bool:
-    return bool(re.match(r"^(?:các|những|cơ quan|đơn vị)\b.*(?:liên quan|địa phương|ngành)", name, re.IGNORECASE))
 
 
 def parse_time_frame(text: str, cadence: str) -> tuple[date | None, str | None, str | None]:
