@@ -201,7 +201,7 @@ def refresh_snapshot(
         if only is None:
             write_all_counts(conn, catalogue)
         else:
-            write_touched_counts(conn, catalogue, [row[:2] for part in parts for row in part.rows])
+            write_touched_counts(conn, [row[:2] for part in parts for row in part.rows])
         counted_s = time.monotonic() - counting
         write_missing_paths(conn, catalogue, drawn_from)
         if only is None:

@@ -33,7 +33,6 @@ from dashboards.grafana.sql import (
     REGION,
     REPORT_LABEL,
     STATUS_COLUMNS,
-    STATUS_COUNTS,
     PanelQuery,
     literal,
     programme_regions_variable,
@@ -42,7 +41,7 @@ from dashboards.grafana.sql import (
     status_severity,
     table,
 )
-from dashboards.grafana.vocabulary import PROGRAMME_KIND_LABELS
+from dashboards.grafana.vocabulary import PROGRAMME_KIND_LABELS, STATUS_DISPLAY_ORDER
 from indicators.catalogue import Catalogue
 from indicators.model import Programme
 from indicators.status import Status
@@ -50,13 +49,40 @@ from indicators.status import Status
 # --- Leaders' overview, one dashboard per programme. -------------------------------------------------------------
 
 
+# The programme's series in the regions the region variable selects, as rows (indicator, status, series, as_of) of
+# `counted`: the provinces whose every counted commune and district (counted_regions) is selected, as with the default
+# "Tất cả", from the counts the refresh wrote (status_counts, a row per indicator and status); the other regions
+# selected from their snapshot rows, read region by region (OFFSET 0: as a join, the planner read the whole snapshot).
+# The counts are the snapshot grouped by counted_regions, so the numbers equal those of the selection's snapshot rows,
+# which took 0,4-0,8 s to group for a nation's 332,100 series.
+COUNTED = f"""
+WITH selected AS MATERIALIZED (SELECT DISTINCT region FROM unnest(ARRAY[{REGION}]::text[]) AS region),
+whole AS MATERIALIZED (
+    SELECT c.province FROM counted_regions c LEFT JOIN selected USING (region)
+    GROUP BY c.province HAVING bool_and(selected.region IS NOT NULL)),
+one_by_one AS MATERIALIZED (
+    SELECT region FROM selected EXCEPT SELECT c.region FROM counted_regions c JOIN whole USING (province)),
+counted AS (
+    SELECT n.indicator, n.status, n.series, n.as_of FROM status_counts n JOIN whole USING (province)
+    UNION ALL
+    SELECT s.indicator, s.status, 1, s.as_of FROM one_by_one CROSS JOIN LATERAL (
+        SELECT s.indicator, s.status, s.as_of FROM indicator_status s WHERE s.region = one_by_one.region OFFSET 0) AS s)
+""".strip()
+COUNTED_FROM = "FROM counted b JOIN indicators i ON i.code = b.indicator AND i.archived_at IS NULL"
+SERIES_BY_STATUS = ", ".join(
+    f'coalesce(sum(b.series) FILTER (WHERE b.status = {literal(status.value)}), 0) AS "{status.label_vi}"'
+    for status in STATUS_DISPLAY_ORDER
+)
+
+
 def overview_summary(programme: str) -> PanelQuery:
     return table(
         f"""
-SELECT to_char(max(s.as_of), 'DD/MM/YYYY') AS "Số liệu tính đến ngày",
-       count(DISTINCT s.indicator) AS "Số chỉ tiêu"
-{BOARD_FROM}
-WHERE i.programme = {literal(programme)} AND s.region = ANY (ARRAY[{REGION}]::text[])
+{COUNTED}
+SELECT to_char(max(b.as_of), 'DD/MM/YYYY') AS "Số liệu tính đến ngày",
+       count(DISTINCT b.indicator) AS "Số chỉ tiêu"
+{COUNTED_FROM}
+WHERE i.programme = {literal(programme)}
 """,
         "Số liệu tính đến ngày",
         "Số chỉ tiêu",
@@ -66,9 +92,10 @@ WHERE i.programme = {literal(programme)} AND s.region = ANY (ARRAY[{REGION}]::te
 def overview_status_counts(programme: str) -> PanelQuery:
     return table(
         f"""
-SELECT {STATUS_COUNTS}
-{BOARD_FROM}
-WHERE i.programme = {literal(programme)} AND s.region = ANY (ARRAY[{REGION}]::text[])
+{COUNTED}
+SELECT {SERIES_BY_STATUS}
+{COUNTED_FROM}
+WHERE i.programme = {literal(programme)}
 """,
         *STATUS_COLUMNS,
     )
@@ -77,9 +104,10 @@ WHERE i.programme = {literal(programme)} AND s.region = ANY (ARRAY[{REGION}]::te
 def overview_group_counts(programme: str) -> PanelQuery:
     return table(
         f"""
-SELECT {GROUP_LABEL} AS "Nhóm chỉ tiêu", count(*) AS "Tổng số", {STATUS_COUNTS}
-{BOARD_FROM}
-WHERE i.programme = {literal(programme)} AND s.region = ANY (ARRAY[{REGION}]::text[])
+{COUNTED}
+SELECT {GROUP_LABEL} AS "Nhóm chỉ tiêu", sum(b.series) AS "Tổng số", {SERIES_BY_STATUS}
+{COUNTED_FROM}
+WHERE i.programme = {literal(programme)}
 GROUP BY i."group"
 ORDER BY {GROUP_ORDER}
 """,

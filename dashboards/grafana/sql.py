@@ -87,10 +87,6 @@ def status_severity(expression: str = "s.status") -> str:
 
 
 STATUS_COLUMNS = tuple(status.label_vi for status in STATUS_DISPLAY_ORDER)
-STATUS_COUNTS = ", ".join(
-    f'count(*) FILTER (WHERE s.status = {literal(status.value)}) AS "{status.label_vi}"'
-    for status in STATUS_DISPLAY_ORDER
-)
 GROUP_LABEL = case('i."group"', {group.value: label for group, label in GROUP_LABELS.items()}, 'i."group"')
 GROUP_ORDER = case('i."group"', {group.value: position for position, group in enumerate(Group)}, "99")
 FREQUENCY_LABEL = case("i.frequency", FREQUENCY_LABELS, "i.frequency")
