@@ -6,6 +6,7 @@ to know which cells those are to read them as shown (indicators/plausibility.py,
 
 - .xlsx: a cell's style (`s`) points into styles.xml's cellXfs, whose number format is a built-in percentage (9, 10)
   or a format code with an unquoted, unescaped `%` (`0.0%`; not `0.0"%"`, the template's way of showing a unit);
+- .xls: the same rule on the BIFF8 records (FORMAT, XF, the cells' XF index), in xls_cells.py;
 - .ods: content.xml says it directly (`office:value-type="percentage"`), and gives merged ranges as
   `table:number-rows-spanned` / `table:number-columns-spanned`, which calamine does not report for .ods.
 """
@@ -49,12 +50,12 @@ def percent_styles(styles_xml: bytes) -> frozenset[int]:
     found = set()
     for index, tag in enumerate(_XF.findall(styles_xml, start, end)):
         number_format = int(dict(_ATTRIBUTE.findall(tag)).get(b"numFmtId", b"0"))
-        if number_format in PERCENT_BUILTIN_FORMATS or _shows_percent(codes.get(number_format, "")):
+        if number_format in PERCENT_BUILTIN_FORMATS or shows_percent(codes.get(number_format, "")):
             found.add(index)
     return frozenset(found)
 
 
-def _shows_percent(format_code: str) -> bool:
+def shows_percent(format_code: str) -> bool:
     return "%" in _QUOTED_OR_ESCAPED.sub("", format_code)
 
 

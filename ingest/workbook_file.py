@@ -11,7 +11,8 @@ module looks at the file itself:
   no value in it: thousands of formatted but empty rows), and the sheet is cut there, so a sheet of a million empty
   formatted rows costs a few megabytes, not a parse of 600 MB. The answer says where reading stopped;
 - which formula cells have no cached value (a file written by a script and never opened in a spreadsheet program):
-  calamine reads such a cell as empty, so the reader is told which cells they are and refuses them.
+  calamine reads such a cell as empty, so the reader is told which cells they are and refuses them;
+- which cells are formatted as a percentage (workbook_cells.py for .xlsx and .ods, xls_cells.py for .xls).
 """
 
 import html
@@ -23,6 +24,7 @@ from enum import StrEnum
 
 from ingest.formats import InputError
 from ingest.workbook_cells import SheetCells, ods_cells, percent_cells, percent_styles
+from ingest.xls_cells import xls_cells
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -79,7 +81,7 @@ def check_workbook(body: bytes, *, max_unpacked: int = MAX_UNPACKED_BYTES) -> Ch
         bof = body.find(BIFF8_GLOBALS_BOF)
         if ENCRYPTED_PACKAGE in body or (bof >= 0 and body[bof + 20 : bof + 22] == FILEPASS):
             raise InputError(PROTECTED_WORKBOOK_MESSAGE)
-        return CheckedWorkbook(body, WorkbookKind.xls)
+        return CheckedWorkbook(body, WorkbookKind.xls, cells=xls_cells(body))
     if not body.startswith(ZIP_MAGIC):
         raise InputError(_not_a_workbook(body))
     try:

@@ -11,7 +11,8 @@ the CSV number rules; periods may be dates or Vietnamese texts, statuses the tem
 Merged cells give their value to every cell they cover, except in the value column, where one figure cannot stand for
 several rows (.ods merged ranges are read from the file: calamine reports only .xlsx and .xls ones). A numeric
 value cell formatted as a percentage (a clerk typed 7,5%, the file stores 0,075) is read as shown for a percent
-indicator (7,5) and refused by its cell for any other unit (indicators/plausibility.py). Hidden rows are read like any other (as a spreadsheet program's own "save as CSV" does). A formula gives
+indicator (7,5) and refused by its cell for any other unit (indicators/plausibility.py), in .xlsx, .xls and .ods
+alike (the formats read from the file: workbook_cells.py, xls_cells.py). Hidden rows are read like any other (as a spreadsheet program's own "save as CSV" does). A formula gives
 its cached value; one without a cached value is refused. In a filled template, a row whose value, status and note are
 all empty was not reported and is skipped; in a plain sheet a row is skipped only when all its cells are empty.
 

@@ -1,6 +1,7 @@
 """A value typed as 7,5% in a percentage-formatted cell: the file stores 0,075 and the clerk means 7,5. Read as shown
 for a % indicator, refused by its cell for another unit; a fraction in a cell without a percentage format is warned
-of (refused under strict=true). And .ods merged ranges, which calamine does not report, read as for .xlsx."""
+of (refused under strict=true). The same in an .xls, whose formats are read from its BIFF8 records (ingest/xls_cells.py)
+on files LibreOffice writes here. And .ods merged ranges, which calamine does not report, read as for .xlsx."""
 
 import io
 import shutil
@@ -14,9 +15,12 @@ import httpx
 import psycopg
 import pytest
 import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indicators.catalogue import load_catalogue
 from ingest.workbook_cells import ods_cells, percent_styles
+from ingest.xls_cells import xls_cells
 from ingest.xlsx_reader import read_workbook
 from tests.ingest_helpers import make_key
 from tests.test_xlsx_api import FIXTURES, URBAN, post, stored
@@ -91,19 +95,28 @@ def test_a_fraction_without_a_percentage_format_is_warned_of_by_its_cell(
     assert warning["cell"] == "Số liệu!D2" and "giống một phân số" in warning["message"]
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
-@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+NO_LIBREOFFICE = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+FILTERS = {".xlsx": "xlsx:Calc MS Excel 2007 XML", ".ods": "ods", ".xls": "xls:MS Excel 97"}
+
+
+def saved_by_libreoffice(folder: Path, suffix: str, *sources: Path) -> list[Path]:
+    """The workbooks as LibreOffice saves them in another format (.xls: BIFF8, as Excel 97-2003 writes it)."""
+    out = folder / "saved"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{folder / 'profile'}", "--headless", "--convert-to",
+         FILTERS[suffix], "--outdir", str(out), *map(str, sources)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    return [out / f"{source.stem}{suffix}" for source in sources]
+
+
+@NO_LIBREOFFICE
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods", ".xls"])
 def test_a_percentage_cell_saved_by_libreoffice(tmp_path: Path, suffix: str) -> None:
     source = tmp_path / "typed.xlsx"
     source.write_bytes(percent_workbook([[URBAN, "dong_thap", "2023", 0.362], [BUDGET, "dong_thap", "2023-Q2", 1]]))
-    filter_name = "xlsx:Calc MS Excel 2007 XML" if suffix == ".xlsx" else "ods"
-    out = tmp_path / "saved"
-    subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to",
-         filter_name, "--outdir", str(out), str(source)],
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
-    (first, second) = read((out / f"typed{suffix}").read_bytes())
+    (saved,) = saved_by_libreoffice(tmp_path, suffix, source)
+    (first, second) = read(saved.read_bytes())
     assert first[1]["value"] == 36.2
     assert str(second[1]["__malformed__"]).startswith("Số liệu!D3: ô định dạng phần trăm (100%)")
 
@@ -156,3 +169,75 @@ def test_an_ods_value_merged_over_rows_is_refused_by_its_range(tmp_path: Path) -
         )
     problems = [row["__malformed__"] for _, row in read_workbook(out.getvalue(), lambda code: None)]
     assert problems and all(str(problem).startswith("Số liệu!D2:D3: ô giá trị bị gộp") for problem in problems)
+
+
+def mixed_workbook(rows: int) -> bytes:
+    """Percentages as numbers (RK and NUMBER records), a formula and a template's quoted "%" in the value column;
+    a second sheet with a row of percentages side by side (one MULRK record)."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("Số liệu")
+    one_decimal, whole, quoted = (book.add_format({"num_format": code}) for code in ("0.0%", "0%", '0.0"%"'))
+    sheet.write_row(0, 0, HEADER)
+    sheet.write_row(1, 0, [URBAN, "dong_thap", "2023"])
+    sheet.write_number(1, 3, 0.362, one_decimal)
+    sheet.write_row(2, 0, [BUDGET, "dong_thap", "2023-Q2"])
+    sheet.write_number(2, 3, 1, whole)
+    sheet.write_row(3, 0, [URBAN, "dong_thap", "2024"])
+    sheet.write_formula(3, 3, "=D2+0.01", one_decimal, 0.372)
+    sheet.write_row(4, 0, [URBAN, "dong_thap", "2025"])
+    sheet.write_number(4, 3, 38.5, quoted)
+    for row in range(5, rows):
+        sheet.write_row(row, 0, [URBAN, f"region_{row}", "2023"])
+        sheet.write_number(row, 3, 0.4, one_decimal)
+    other = book.add_worksheet("Khác")
+    other.write_row(0, 0, [1, 2, 3], whole)
+    book.close()
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def xls_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """A small .xls (its Workbook stream under 4.096 bytes sits in the OLE2 mini stream) and a larger one."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    folder = tmp_path_factory.mktemp("xls")
+    sources = {"small": 5, "large": 400}
+    for name, rows in sources.items():
+        (folder / f"{name}.xlsx").write_bytes(mixed_workbook(rows))
+    saved = saved_by_libreoffice(folder, ".xls", *(folder / f"{name}.xlsx" for name in sources))
+    return {path.stem: path.read_bytes() for path in saved}
+
+
+def test_the_percentage_cells_of_an_xls(xls_files: dict[str, bytes]) -> None:
+    small = xls_cells(xls_files["small"])
+    assert {name: cells.percent for name, cells in small.items()} == {
+        "Số liệu": {"D2", "D3", "D4"},  # not D5: "%" in quotes shows a unit
+        "Khác": {"A1", "B1", "C1"},
+    }
+    large = xls_cells(xls_files["large"])["Số liệu"].percent
+    assert large == {"D2", "D3", "D4", *(f"D{row}" for row in range(6, 401))}
+
+
+def test_an_xls_percentage_cell_is_read_as_shown(xls_files: dict[str, bytes]) -> None:
+    rows = [row for _, row in read(xls_files["small"])]
+    assert [row.get("value") for row in rows] == [36.2, None, 37.2, 38.5]
+    assert str(rows[1]["__malformed__"]).startswith("Số liệu!D3: ô định dạng phần trăm (100%)")
+    large = [row.get("value") for _, row in read(xls_files["large"])]
+    assert large[4:] == [40.0] * 395
+
+
+def test_a_damaged_xls_gives_no_percentage_cells_and_no_crash(xls_files: dict[str, bytes]) -> None:
+    body = xls_files["large"]
+    assert xls_cells(body[:3000]) == {}
+    assert xls_cells(body[:512] + b"\xff" * (len(body) - 512)) == {}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_any_damage_to_an_xls_is_survived(xls_files: dict[str, bytes], data: st.DataObject) -> None:
+    body = bytearray(xls_files[data.draw(st.sampled_from(["small", "large"]))])
+    for _ in range(data.draw(st.integers(1, 8))):
+        body[data.draw(st.integers(0, len(body) - 1))] = data.draw(st.integers(0, 255))
+    found = xls_cells(bytes(body[: data.draw(st.integers(0, len(body)))]))
+    assert all(isinstance(cells.percent, set) for cells in found.values())
