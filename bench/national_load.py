@@ -150,6 +150,7 @@ def load(url: str, catalogue: Catalogue, programme: str, writers: list[Writer], 
 def write_submissions(
     conn: psycopg.Connection[Any], indicators: list[tuple[int, str]], writers: list[Writer], periods: list[Period]
 ) -> int:
+    """COPY the submissions rows; PostgreSQL computes each one's region_set from its regions (migration 0018)."""
     written = 0
     with conn.transaction():
         conn.execute("DELETE FROM submissions")

@@ -1,5 +1,7 @@
 """The submissions summary (migration 0006): one row per indicator per write, kept by the ingest statement
 (ingest/observations.py) and rebuilt here from observations after rows were written another way (raw COPY, by hand).
+Each row's region_set (migration 0018, the key the offices panel groups writes by) is generated from its regions, so
+whatever writes the regions, here or anywhere else, writes the key with them.
 """
 
 from typing import Any
