@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from indicators.draft.agencies import split_agencies
+from indicators.draft.agencies import is_short_name, split_agencies
 from indicators.draft.build import draft_document
 from indicators.draft.segment import segment
 from indicators.draft.targets import clause_period
@@ -123,6 +123,13 @@ def test_splitting_never_crashes_or_gives_an_empty_name(pieces: list[str]) -> No
         assert name and name == name.strip(" ,;")
 
 
+def test_a_short_name_is_counted_without_its_shared_qualifier() -> None:
+    assert is_short_name("Tiểu ban Nhân sự Đại hội Đảng bộ tỉnh lần thứ XVIII")
+    assert is_short_name("Sở Y tế")
+    assert not is_short_name("Ban quản lý Khu kinh tế tỉnh, các sở, ngành, địa phương liên quan")
+    assert not is_short_name("Trung tâm Phát triển quỹ đất và Dịch vụ công ích cấp huyện")
+
+
 TASK_PLAN = """KẾ HOẠCH
 Thực hiện Nghị quyết Đại hội Đảng bộ tỉnh Hòa Sơn nhiệm kỳ 2025-2030
 
@@ -141,7 +148,8 @@ Thời gian thực hiện: Từ nay cho đến kết thúc Đại hội Đảng 
 
 Cơ quan chủ trì: Ban Tổ chức, Nội chính và Dân vận Tỉnh ủy.
 
-Cơ quan phối hợp: Sở Nội vụ, Tài chính.
+Cơ quan phối hợp: Sở Nội vụ, Tài chính; Tiểu ban Văn kiện, Tiểu ban Nhân sự Đại hội Đảng bộ tỉnh lần thứ XIX; \
+Ban quản lý Khu kinh tế tỉnh, các sở, ngành, địa phương liên quan.
 
 Thời gian thực hiện: Quý III/2026.
 """
@@ -156,7 +164,12 @@ def test_a_tasks_lead_and_co_agencies_are_named_in_full() -> None:
          "Tiểu ban Tổ chức, phục vụ Đại hội Đảng bộ tỉnh lần thứ XIX"],
         ["Ban Tổ chức Tỉnh ủy", "Ban Nội chính Tỉnh ủy", "Ban Dân vận Tỉnh ủy"],
     ]  # fmt: skip
-    assert [names[code] for code in catalogue["tasks"][1]["cooperating"]] == ["Sở Nội vụ", "Sở Tài chính"]
+    assert [names[code] for code in catalogue["tasks"][1]["cooperating"]] == [
+        "Sở Nội vụ",
+        "Sở Tài chính",
+        "Tiểu ban Văn kiện Đại hội Đảng bộ tỉnh lần thứ XIX",
+        "Tiểu ban Nhân sự Đại hội Đảng bộ tỉnh lần thứ XIX",
+    ]  # a phrase naming several bodies stays in cooperating_text only
     assert catalogue["tasks"][1]["due"] == "2026-09-30"
 
 

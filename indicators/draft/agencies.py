@@ -79,6 +79,15 @@ def split_agencies(text: str) -> list[str]:
     return names
 
 
+def is_short_name(name: str, words: int = 8) -> bool:
+    """Whether a name reads as one agency's, not a phrase of several bodies and places: at most `words` words, or
+    as many before its qualifier and in it ("Tiểu ban Nhân sự Đại hội Đảng bộ tỉnh lần thứ XVIII" is 3 + 7)."""
+    qualifier = _qualifier(name) or ""
+    if not qualifier or "," in qualifier:  # "tỉnh, các sở, ngành liên quan" goes on to other bodies
+        return len(name.split()) <= words
+    return len(name[: -len(qualifier)].split()) <= words and len(qualifier.split()) <= words
+
+
 def is_generic(name: str) -> bool:
     return bool(re.match(r"^(?:các|những|cơ quan|đơn vị)\b.*(?:liên quan|địa phương|ngành)", name, re.IGNORECASE))
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from indicators.draft.agencies import is_generic, split_agencies
+from indicators.draft.agencies import is_generic, is_short_name, split_agencies
 from indicators.draft.header import issuer_of, kind_of, province_of, title_of, years_of
 from indicators.draft.phrases import fold
 from indicators.draft.results import Result, find_results
@@ -310,7 +310,7 @@ def _tasks(programme: str, region: str, tasks: list[DraftTask],
             lead_codes.append(code)
         cooperating = []
         for name in split_agencies(task.cooperating_text or ""):
-            if not is_generic(name) and len(name.split()) <= 8:
+            if not is_generic(name) and is_short_name(name):
                 code = f"{region}.{slugify(name, 8)}"[:80]
                 agencies.setdefault(code, {"code": code, "name_vi": name})
                 cooperating.append(code)
