@@ -3,6 +3,7 @@ for counts and flows, a weighted mean where the catalogue names a weight, else n
 and who may read them."""
 
 import hashlib
+import random
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -37,11 +38,12 @@ from indicators.rollup import (
     children_map,
     contributing_regions,
     coverage_text,
+    followed_in,
     rollup_rule,
 )
 from indicators.units import UNITS
 from ingest.catalogue_store import load_catalogue_into, read_catalogue
-from ingest.rollups import compute_rollups
+from ingest.rollups import REGION_TESTS, compute_rollups, region_test_of
 from tests.conftest import REPO, ServerThread, settings_for
 from tests.ingest_helpers import make_key
 from tests.test_openapi_read_schemas import open_objects, read_operations
@@ -315,6 +317,123 @@ def test_sums_and_weighted_means_from_the_latest_revisions(conn: psycopg.Connect
     # A commune has nothing below it; another frequency's period lists nothing.
     assert compute_rollups(conn, loaded, "tinh.x3", YEAR, ours) == []
     assert compute_rollups(conn, loaded, "tinh", Period(2024, Frequency.month, 1), ours) == []
+
+
+def reference_rollups(
+    conn: psycopg.Connection[Any], catalogue: Catalogue, region: str, period: Period, indicators: list[Indicator]
+) -> dict[str, tuple[float | None, int | None, int]]:
+    """The roll-ups as the rule states them, from every latest value of the period read into Python: the oracle the
+    SQL read is held to (indicator -> value, reported, expected)."""
+    latest = {
+        (code, where): value
+        for code, where, value in conn.execute(
+            "SELECT indicator, region, value FROM observations_current WHERE period = %s", [str(period)]
+        ).fetchall()
+    }
+    below = contributing_regions(
+        children_map(catalogue.regions), followed_in(catalogue.indicators.values(), catalogue.regions_of), region
+    )
+    found: dict[str, tuple[float | None, int | None, int]] = {}
+    for item in indicators:
+        regions = below.get(item.code)
+        if not regions or item.frequency is not period.frequency:
+            continue
+        rule = rollup_rule(item)
+        values = {where: latest[(item.code, where)] for where in regions if (item.code, where) in latest}
+        if rule.method is RollupMethod.none:
+            found[item.code] = (None, None, len(regions))
+        elif rule.method is RollupMethod.sum:
+            found[item.code] = (sum(values.values()) if values else None, len(values), len(regions))
+        else:
+            pairs = [(v, latest[(rule.weight, where)]) for where, v in values.items() if (rule.weight, where) in latest]
+            weights = sum(w for _, w in pairs)
+            found[item.code] = (sum(v * w for v, w in pairs) / weights if weights else None, len(pairs), len(regions))
+    return found
+
+
+MONTHLY = {"frequency": Frequency.month}
+
+
+@pytest.fixture
+def random_country(conn: psycopg.Connection[Any]) -> Catalogue:
+    """A country over the two provinces, districts between some communes and their province, an indicator followed
+    in a district as well as its communes, yearly and monthly indicators; up to three revisions of each value, gaps,
+    and values of other periods (2023; January 2024, which starts when 2024 does)."""
+    catalogue = rollup_catalogue(read_catalogue(conn))
+    catalogue.regions["vn"] = Region(code="vn", name_vi="Cả nước", name_en="Country", level=RegionLevel.province)
+    for code in ("tinh", "khac"):
+        catalogue.regions[code] = catalogue.regions[code].model_copy(update={"parent": "vn"})
+    communes = list(COMMUNES)
+    for number in range(1, 13):
+        parent = ["tinh.h1", "tinh.h2", "tinh", "khac"][number % 4]
+        code = f"{parent}.y{number}"
+        catalogue.regions[code] = Region(
+            code=code, name_vi=code, name_en=code, level=RegionLevel.commune, parent=parent
+        )
+        communes.append(code)
+    catalogue.regions["tinh.h2"] = Region(
+        code="tinh.h2", name_vi="tinh.h2", name_en="tinh.h2", level=RegionLevel.district, parent="tinh"
+    )
+    for item in [
+        indicator("ho", "households", Measure.level, regions=[*communes, "tinh.h2"]),  # a district reports it too
+        indicator("ho_ngheo", "percent", Measure.share, regions=[*communes, "tinh.h2"],
+                  rollup={"method": "weighted_mean", "weight": f"{PROGRAMME}.ho"}),
+        indicator("du_an", "projects", Measure.flow, regions=communes).model_copy(update=MONTHLY),
+        indicator("du_an_tang", "percent_change", Measure.growth_rate, regions=communes).model_copy(update=MONTHLY),
+    ]:  # fmt: skip
+        catalogue.indicators[item.code] = item
+    for code in ("dan_so", "thu", "ngheo", "tang", "bac_si"):
+        item = catalogue.indicators[f"{PROGRAMME}.{code}"]
+        catalogue.indicators[item.code] = item.model_copy(update={"regions": communes})
+    catalogue.digest = hashlib.sha256(f"{catalogue.digest}:random".encode()).hexdigest()
+    load_catalogue_into(conn, REPO / "indicators" / "catalogue", catalogue=catalogue)
+    draw = random.Random(16)
+    periods = {
+        Frequency.year: [YEAR, Period(2023, Frequency.year)],
+        Frequency.month: [Period(2024, Frequency.month, 1), Period(2024, Frequency.month, 2)],
+    }
+    with conn.cursor().copy(
+        "COPY observations (indicator, region, period_start, period, revision, value, status, key_id) FROM STDIN"
+    ) as copy:
+        for item in catalogue.indicators.values():
+            if item.programme != PROGRAMME:
+                continue
+            for period in periods[item.frequency]:
+                for where in item.regions:
+                    for revision in range(1, draw.choice([0, 1, 1, 2, 3]) + 1):
+                        value = round(draw.uniform(0, 5000), draw.choice([0, 2]))
+                        copy.write_row(
+                            (item.code, where, period_bounds(period)[0], str(period), revision, value, "official", "t")
+                        )
+    conn.commit()
+    return read_catalogue(conn)
+
+
+def test_the_read_gives_the_rule_on_every_latest_value(
+    conn: psycopg.Connection[Any], random_country: Catalogue
+) -> None:
+    ours = [i for i in random_country.indicators.values() if i.programme == PROGRAMME]
+    tests_used = set()
+    for region in ("vn", "tinh", "khac", "tinh.h1", "tinh.h2"):
+        for period in (YEAR, Period(2024, Frequency.month, 1)):
+            expected = reference_rollups(conn, random_country, region, period, ours)
+            read = compute_rollups(conn, random_country, region, period, ours)
+            assert [r.indicator for r in read] == list(expected), (region, period)
+            for rollup in read:
+                value, reported, regions = expected[rollup.indicator]
+                assert (rollup.reported, rollup.expected) == (reported, regions), (region, period, rollup.indicator)
+                assert rollup.value == (None if value is None else pytest.approx(value, rel=1e-12)), rollup
+                below = contributing_regions(
+                    children_map(random_country.regions),
+                    followed_in(random_country.indicators.values(), random_country.regions_of),
+                    region,
+                )[rollup.indicator]
+                tests_used.add(region_test_of(random_country, random_country.indicators[rollup.indicator], below))
+    # The district reports households: the country and the province read it instead of its communes.
+    country = {r.indicator.split(".")[-1]: r for r in compute_rollups(conn, random_country, "vn", YEAR, ours)}
+    assert country["ho"].expected == country["dan_so"].expected - 3 + 1
+    assert country["ho_ngheo"].reported is not None and 0 < country["ho_ngheo"].reported < country["ho"].expected
+    assert tests_used == set(REGION_TESTS)  # both ways of finding the regions below were compared
 
 
 def test_the_api_reads_roll_ups_and_says_none_plainly(loaded: Catalogue, client: httpx.Client) -> None:
