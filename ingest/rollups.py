@@ -61,23 +61,32 @@ CROSS JOIN LATERAL (
 """
 )
 
-# A weighted mean reads the indicator's values and its weight's in one scan, then pairs them by region: a region
-# counts when it reported both.
+# A weighted mean: each weight's latest values read once (one weight, such as the population, serves many indicators),
+# then merged with each indicator's and paired by region (an aggregate, no join whose plan row estimates could spoil):
+# a region counts when it reported both.
 WEIGHTED_MEAN_QUERY = sql.SQL(
     """
+WITH weights AS MATERIALIZED (
+    SELECT DISTINCT ON (o.indicator, o.region COLLATE "C") o.indicator, o.region, o.value
+    FROM observations o
+    WHERE o.indicator = ANY (%(distinct_weights)s::text[]) AND {region_test}
+      AND o.period_start = %(start)s AND o.period = %(period)s
+    ORDER BY o.indicator, o.region COLLATE "C", o.revision DESC
+)
 SELECT w.indicator, r.reported, r.weighted_total, r.weights
 FROM unnest(%(indicators)s::text[], %(weights)s::text[]) AS w(indicator, weight)
 CROSS JOIN LATERAL (
     SELECT count(*)::int AS reported, sum(pair.value * pair.weight) AS weighted_total, sum(pair.weight) AS weights
     FROM (
-        SELECT max(latest.value) FILTER (WHERE latest.indicator = w.indicator) AS value,
-               max(latest.value) FILTER (WHERE latest.indicator = w.weight) AS weight
+        SELECT max(latest.value) FILTER (WHERE NOT latest.is_weight) AS value,
+               max(latest.value) FILTER (WHERE latest.is_weight) AS weight
         FROM (
-            SELECT DISTINCT ON (o.region COLLATE "C", o.indicator) o.indicator, o.region, o.value
+            (SELECT DISTINCT ON (o.region COLLATE "C") o.region, o.value, false AS is_weight
             FROM observations o
-            WHERE o.indicator IN (w.indicator, w.weight) AND {region_test}
-              AND o.period_start = %(start)s AND o.period = %(period)s
-            ORDER BY o.region COLLATE "C", o.indicator, o.revision DESC
+            WHERE o.indicator = w.indicator AND {region_test} AND o.period_start = %(start)s AND o.period = %(period)s
+            ORDER BY o.region COLLATE "C", o.revision DESC)
+            UNION ALL
+            SELECT weights.region, weights.value, true FROM weights WHERE weights.indicator = w.weight
         ) latest
         GROUP BY latest.region COLLATE "C"
     ) pair
@@ -160,7 +169,10 @@ def compute_rollups(
             if weighted:
                 query = WEIGHTED_MEAN_QUERY.format(region_test=REGION_TESTS[test])
                 codes, weights = [code for code, _ in weighted], [weight for _, weight in weighted]
-                means |= _read(conn, query, params | {"indicators": codes, "weights": weights})
+                once = sorted(set(weights))
+                means |= _read(
+                    conn, query, params | {"indicators": codes, "weights": weights, "distinct_weights": once}
+                )
     rollups = []
     for indicator, rule, below in plans:
         reported: int | None = None  # none: nothing read, whoever reported
