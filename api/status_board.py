@@ -74,30 +74,22 @@ def json_response(body: dict[str, Any]) -> Response:
 _STATUS_VI = {status.value: status.label_vi for status in Status}
 
 
-def snapshot_item(row: tuple[Any, ...]) -> dict[str, Any]:
-    """A snapshot row (ingest.snapshot.SNAPSHOT_COLUMNS) as the board's item, the same object as evaluation_out of its
-    Evaluation, built straight from the row: the nation's 332,100 items in seconds, not tens of them."""
-    (indicator, region, period, actual, expected, low, high, target, status, overdue, ratio, projection, meets,
-     reason, recorded_at, approximately, p_period, p_status, p_actual, p_target, p_approximately) = row  # fmt: skip
-    previous = None
-    if p_period is not None and p_status is not None:
-        previous = {
-            "period": p_period, "status": p_status, "status_vi": _STATUS_VI[p_status], "actual": p_actual,
-            "target": p_target, "approximately": p_approximately,
-        }  # fmt: skip
-    return {
-        "indicator": indicator, "region": region, "period": period, "actual": actual, "expected": expected,
-        "low": low, "high": high, "target": target, "status": status, "status_vi": _STATUS_VI[status],
-        "report_overdue": overdue, "progress_ratio": ratio, "projection": projection,
-        "projection_meets_target": meets, "reason": reason, "last_recorded_at": recorded_at,
-        "approximately": approximately, "previous": previous,
-    }  # fmt: skip
+def snapshot_page(head: dict[str, Any], items: list[bytes], next_cursor: str | None) -> Response:
+    """The JSON of `json_response({**head, "items": [...], "next": next_cursor})`, with the items as the refresh encoded
+    them (ingest/status_item.py) put in as they are: no Python object per item."""
+    opening = orjson.dumps(head, default=_plain)[:-1] + b',"items":['
+    closing = b'],"next":' + orjson.dumps(next_cursor) + b"}"
+    # The body in one join, the commas between the items among its parts: joining the items, then wrapping them, made
+    # a second copy of a province's 4 MB (10 ms, against 0,2 ms for one join).
+    parts = [b","] * (2 * len(items) - 1)
+    parts[::2] = items
+    return Response(b"".join([opening, *parts, closing]), media_type="application/json")
 
 
-def ndjson_rows(batches: Iterable[list[tuple[Any, ...]]]) -> Iterator[bytes]:
-    """Snapshot rows as NDJSON, one chunk per batch (orjson encodes the items; no per-row Python beyond the dict)."""
-    for rows in batches:
-        yield b"".join(orjson.dumps(snapshot_item(row)) + b"\n" for row in rows)
+def ndjson_items(batches: Iterable[list[bytes]]) -> Iterator[bytes]:
+    """Encoded snapshot items as NDJSON, one chunk per batch."""
+    for items in batches:
+        yield b"\n".join(items) + b"\n"
 
 
 def streamed_csv(
@@ -108,9 +100,9 @@ def streamed_csv(
         yield from copy_snapshot_csv(conn, CSV_COLUMNS, _STATUS_VI, indicators=indicators, regions=regions)
 
 
-def streamed_rows(
-    connection: Callable[[], Any], read: Callable[[psycopg.Connection[Any]], Iterator[list[tuple[Any, ...]]]]
-) -> Iterator[list[tuple[Any, ...]]]:
-    """The row batches `read` yields, holding a pooled connection while it runs."""
+def streamed_batches(
+    connection: Callable[[], Any], read: Callable[[psycopg.Connection[Any]], Iterator[list[bytes]]]
+) -> Iterator[list[bytes]]:
+    """The batches `read` yields, holding a pooled connection while it runs."""
     with connection() as conn:
         yield from read(conn)

@@ -26,6 +26,7 @@ from indicators.window import judgement_window
 from ingest.board_series import SeriesKey, key_columns, read_judged_series, read_series
 from ingest.database import connect
 from ingest.status_counts import write_all_counts, write_touched_counts
+from ingest.status_item import encoded_item
 from ingest.target_paths import PathInputs, PathKeys, drop_other_paths, write_missing_paths
 from ingest.tasks_store import write_task_status
 
@@ -106,11 +107,12 @@ STATUS_ROW_COLUMNS = (
     "indicator", "region", "as_of", "period", "actual", "expected", "low", "high", "target", "status",
     "report_overdue", "progress_ratio", "projection", "projection_meets_target", "reason", "last_recorded_at",
     "path_id", "approximately", "previous_period", "previous_status", "previous_actual", "previous_target",
-    "previous_approximately", "severity",
+    "previous_approximately", "severity", "item",
 )  # fmt: skip  # indicator_status's columns as JudgedRows.rows hold them
 _STATUS_ROW_TYPES = (
     "text", "text", "date", "text", "float8", "float8", "float8", "float8", "float8", "text", "bool", "float8",
     "float8", "bool", "text", "timestamptz", "text", "bool", "text", "text", "float8", "float8", "bool", "int2",
+    "bytea",
 )  # fmt: skip  # their types, for COPY in binary (half the client's work of the text format)
 
 
@@ -149,7 +151,7 @@ def judge_rows(
              e.report_overdue, e.progress_ratio, e.projection, e.projection_meets_target, e.reason,
              e.last_recorded_at, paths.of(indicator, observations), e.approximately,
              p and p.period, p and p.status.value, p and p.actual, p and p.target, p.approximately if p else False,
-             e.status.severity)
+             e.status.severity, encoded_item(e))
         )  # fmt: skip
     return JudgedRows(rows, paths.drawn_from, read - started, time.monotonic() - read)
 

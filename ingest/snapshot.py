@@ -82,16 +82,24 @@ def _evaluation(row: tuple[Any, ...]) -> Evaluation:
 
 
 def _select(
-    indicators: Collection[str] | None, regions: Collection[str] | None, after: SeriesKey | None
+    indicators: Collection[str] | None,
+    regions: Collection[str] | None,
+    after: SeriesKey | None = None,
+    limit: int | None = None,
+    columns: sql.Composable = _COLUMNS,
 ) -> tuple[sql.Composed, dict[str, Any]]:
-    """The snapshot's rows of the indicators and regions given (None: all) after the key `after`, in key order."""
+    """The snapshot's rows of the indicators and regions given (None: all) after the key `after`, in key order, at
+    most `limit`."""
     params: dict[str, Any] = {}
     conditions = ["true", *series_filter(params, indicators, regions)]
     if after is not None:
         conditions.append("(indicator, region) > (%(after_indicator)s, %(after_region)s)")
         params["after_indicator"], params["after_region"] = after
     where = sql.SQL(" AND ").join(map(sql.SQL, conditions))
-    query = sql.SQL("SELECT {} FROM indicator_status WHERE {} ORDER BY indicator, region").format(_COLUMNS, where)
+    query = sql.SQL("SELECT {} FROM indicator_status WHERE {} ORDER BY indicator, region").format(columns, where)
+    if limit is not None:
+        query += sql.SQL(" LIMIT %(limit)s")
+        params["limit"] = limit
     return query, params
 
 
@@ -105,26 +113,31 @@ def read_snapshot(
 ) -> list[Evaluation]:
     """The snapshot's evaluations in key order (indicator, region), of the indicators and regions given (None: all),
     after the key `after`, at most `limit`."""
-    rows = read_snapshot_rows(conn, indicators=indicators, regions=regions, after=after, limit=limit)
-    return [_evaluation(row) for row in rows]
+    with conn.cursor(binary=True) as cur:
+        return [_evaluation(row) for row in cur.execute(*_select(indicators, regions, after, limit)).fetchall()]
 
 
-def read_snapshot_rows(
+_ITEM_COLUMNS = sql.SQL("indicator, region, item")
+_PAGE_WORK_MEM = "64MB"  # a page of at most 10.000 items of about 400 bytes, sorted
+
+
+def read_snapshot_items(
     conn: psycopg.Connection[Any],
     *,
     indicators: Collection[str] | None = None,
     regions: Collection[str] | None = None,
     after: SeriesKey | None = None,
     limit: int | None = None,
-) -> list[tuple[Any, ...]]:
-    """The rows of `read_snapshot` (columns as SNAPSHOT_COLUMNS), for writers that encode them directly."""
-    query, params = _select(indicators, regions, after)
-    if limit is not None:
-        query += sql.SQL(" LIMIT %(limit)s")
-        params["limit"] = limit
-    with conn.cursor(binary=True) as cur:
-        cur.execute(query, params)
-        return cur.fetchall()
+) -> list[tuple[str, str, bytes]]:
+    """The (indicator, region, encoded item) of the rows `read_snapshot` reads: the board's items as the refresh
+    encoded them (ingest/status_item.py), for the API to send as they are."""
+    with conn.transaction(), conn.cursor(binary=True) as cur:
+        # A province's 9.800 items (4 MB) sorted in memory, not spilled to disk at the default work_mem, by this
+        # backend alone: on 2 cores two parallel workers cost more than they share (EXPLAIN ANALYZE of a province's
+        # read, load 4: 91-103 ms with them, 28-54 ms without, in memory).
+        cur.execute(f"SELECT set_config('work_mem', '{_PAGE_WORK_MEM}', true), "
+                    "set_config('max_parallel_workers_per_gather', '0', true)")  # fmt: skip
+        return cur.execute(*_select(indicators, regions, after, limit, _ITEM_COLUMNS)).fetchall()
 
 
 @dataclass(frozen=True)
@@ -153,27 +166,20 @@ def count_snapshot(conn: psycopg.Connection[Any], province_of: dict[str, str]) -
         return cur.fetchall()
 
 
-SNAPSHOT_COLUMNS = (
-    "indicator", "region", "period", "actual", "expected", "low", "high", "target", "status", "report_overdue",
-    "progress_ratio", "projection", "projection_meets_target", "reason", "last_recorded_at", "approximately",
-    "previous_period", "previous_status", "previous_actual", "previous_target", "previous_approximately",
-)  # fmt: skip  # the order of the rows stream_snapshot_rows yields
-
-
-def stream_snapshot_rows(
+def stream_snapshot_items(
     conn: psycopg.Connection[Any],
     *,
     indicators: Collection[str] | None = None,
     regions: Collection[str] | None = None,
     batch: int = 5000,
-) -> Iterator[list[tuple[Any, ...]]]:
-    """The snapshot's rows (columns as SNAPSHOT_COLUMNS) in key order, in batches from a server-side cursor, for
-    writers that encode them without building an Evaluation each (the nation's 332,100 rows as NDJSON or CSV)."""
-    query, params = _select(indicators, regions, None)
-    with conn.transaction(), conn.cursor(name="snapshot_rows", binary=True) as cur:
+) -> Iterator[list[bytes]]:
+    """The snapshot's encoded items (as `read_snapshot_items`) in key order, in batches from a server-side cursor: the
+    nation's 332,100 items as NDJSON without a Python object per value."""
+    query, params = _select(indicators, regions, columns=sql.SQL("item"))
+    with conn.transaction(), conn.cursor(name="snapshot_items", binary=True) as cur:
         cur.execute(query, params)
         while rows := cur.fetchmany(batch):
-            yield rows
+            yield [item for (item,) in rows]
 
 
 # CSV columns written by PostgreSQL itself (COPY ... FORMAT csv): numbers as PostgreSQL writes a float8 (the shortest
@@ -198,7 +204,7 @@ def copy_snapshot_csv(
 ) -> Iterator[bytes]:
     """The snapshot's rows in key order as CSV with a header, formatted by PostgreSQL (COPY TO STDOUT): the nation's
     332,100 rows without a Python object per row or per value."""
-    query, params = _select(indicators, regions, None)
+    query, params = _select(indicators, regions)
     select = sql.SQL(", ").join(sql.SQL(f"{_CSV_EXPRESSIONS[c]} AS {{}}").format(sql.Identifier(c)) for c in columns)
     statement = sql.SQL(
         "COPY (SELECT {} FROM ({}) AS board ORDER BY indicator, region) TO STDOUT (FORMAT csv, HEADER)"

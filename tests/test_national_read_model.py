@@ -9,9 +9,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
+import orjson
 import psycopg
 
 from api.metrics import CARDINALITY_BUDGET, _add_indicators, _BoardFamilies, count_regions
+from api.paging import encode_cursor
 from bench.national import PROGRAMME, national_catalogue
 from indicators.catalogue import Catalogue
 from indicators.clock import period_bounds, vietnam_today
@@ -30,7 +32,8 @@ from ingest.board import (
 )
 from ingest.board_series import read_judged_series, read_series
 from ingest.catalogue_store import load_catalogue_into, read_catalogue
-from ingest.snapshot import count_snapshot, read_snapshot
+from ingest.snapshot import count_snapshot, read_snapshot, snapshot_info
+from ingest.status_item import encoded_item, evaluation_out
 from tests.conftest import REPO
 from tests.ingest_helpers import make_key, post_json
 
@@ -135,6 +138,30 @@ def _fields(evaluation: Evaluation) -> dict[str, Any]:
     return {name: getattr(evaluation, name) for name in Evaluation.__dataclass_fields__}
 
 
+def test_the_stored_items_are_the_json_the_snapshot_columns_were_served_as(conn: psycopg.Connection[Any]) -> None:
+    """indicator_status.item, encoded by the refresh, is byte for byte what /v1/status built from the row's columns
+    before items were stored: orjson of evaluation_out of the row read back (numbers as float8 holds them, 100.0 for a
+    catalogue's 100; instants with their offset; the previous outcome)."""
+    catalogue = _load_national(conn)
+    refresh_snapshot(conn, catalogue, date(2025, 2, 10))
+    with conn.cursor(binary=True) as cur:
+        rows = cur.execute("SELECT indicator, region, item FROM indicator_status").fetchall()
+    stored = {(indicator, region): item for indicator, region, item in rows}
+    assert stored == {(e.indicator, e.region): orjson.dumps(evaluation_out(e)) for e in read_snapshot(conn)}
+    items = [orjson.loads(item) for item in stored.values()]
+    assert any(isinstance(i["target"], float) and i["target"].is_integer() for i in items)
+    assert any(i["previous"] for i in items) and any(i["last_recorded_at"] for i in items)
+
+
+def test_a_stored_item_holds_its_numbers_as_the_float8_columns_did() -> None:
+    """A whole number the engine left an int (a catalogue's 100) was served 100.0 once read back from float8."""
+    e = Evaluation("i", "r", "2024", 100, 90, 90, 110, 120, Status.on_track, False, 1, 101, True, None, None)
+    as_floats = Evaluation("i", "r", "2024", 100.0, 90.0, 90.0, 110.0, 120.0, Status.on_track, False, 1.0, 101.0,
+                           True, None, None)  # fmt: skip
+    assert encoded_item(e) == orjson.dumps(evaluation_out(as_floats))
+    assert b'"target":120.0' in encoded_item(e)
+
+
 def test_status_pages_streams_and_reads_today_from_the_snapshot(
     conn: psycopg.Connection[Any], client: httpx.Client, db_url: str
 ) -> None:
@@ -157,13 +184,21 @@ def test_status_pages_streams_and_reads_today_from_the_snapshot(
             break
     assert pages == whole["items"]
     assert client.get("/v1/status", params={"cursor": "nonsense!"}).status_code == 400
+    # The page's bytes are those of the body the route encoded from the snapshot's columns before items were stored.
+    info = snapshot_info(conn)
+    assert info is not None
+    first = read_snapshot(conn, regions=[province, *communes], limit=8)
+    assert client.get("/v1/status", params={"region": province, "limit": 7}).content == orjson.dumps({
+        "as_of": info.as_of, "known_at": None, "source": "snapshot", "computed_at": info.computed_at,
+        "items": [evaluation_out(e) for e in first[:7]], "next": encode_cursor([first[6].indicator, first[6].region]),
+    })  # fmt: skip
 
     streamed = client.get("/v1/status", headers={"Accept": "application/x-ndjson"})
     assert streamed.headers["content-type"].startswith("application/x-ndjson")
     lines = [json.loads(line) for line in streamed.text.splitlines()]
-    # The stream is encoded straight from the snapshot's rows: the same items as the JSON pages, which build them
-    # from Evaluations.
+    # The stream and the JSON pages send the items the refresh encoded: the same items, as NDJSON before them.
     assert lines == client.get("/v1/status").json()["items"] and len(lines) >= 48
+    assert streamed.content == b"".join(orjson.dumps(evaluation_out(e)) + b"\n" for e in read_snapshot(conn))
     rows = list(csv.DictReader(io.StringIO(client.get("/v1/status", params={"format": "csv"}).text)))
     assert [(r["indicator"], r["region"]) for r in rows] == [(i["indicator"], i["region"]) for i in lines]
     for row, item in zip(rows, lines, strict=True):  # written by PostgreSQL: the same values as text

@@ -19,61 +19,25 @@ from api.status_board import (
     NDJSON_MEDIA_TYPE,
     csv_lines,
     json_response,
+    ndjson_items,
     ndjson_lines,
-    ndjson_rows,
     regions_within,
-    snapshot_item,
+    snapshot_page,
+    streamed_batches,
     streamed_csv,
-    streamed_rows,
 )
 from api.xlsx_export import XLSX_MEDIA_TYPE, series_workbook, status_workbook
 from indicators.catalogue import Catalogue
 from indicators.clock import vietnam_today
-from indicators.status import Evaluation, PreviousOutcome
 from indicators.task_reports import report_problems
 from indicators.text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from ingest.board import compute_board
 from ingest.series import indicator_series
-from ingest.snapshot import read_snapshot, read_snapshot_rows, snapshot_info, stream_snapshot_rows
+from ingest.snapshot import read_snapshot, read_snapshot_items, snapshot_info, stream_snapshot_items
+from ingest.status_item import evaluation_out
 from ingest.tasks_store import TaskReport, add_report, task_reports
 
 router = APIRouter(prefix="/v1", tags=["status"])
-
-
-def evaluation_out(e: Evaluation) -> dict[str, Any]:
-    return {
-        "indicator": e.indicator,
-        "region": e.region,
-        "period": e.period,
-        "actual": e.actual,
-        "expected": e.expected,
-        "low": e.low,
-        "high": e.high,
-        "target": e.target,
-        "status": e.status.value,
-        "status_vi": e.status.label_vi,
-        "report_overdue": e.report_overdue,
-        "progress_ratio": e.progress_ratio,
-        "projection": e.projection,
-        "projection_meets_target": e.projection_meets_target,
-        "reason": e.reason,
-        "last_recorded_at": e.last_recorded_at,
-        "approximately": e.approximately,
-        "previous": previous_out(e.previous),
-    }
-
-
-def previous_out(previous: PreviousOutcome | None) -> dict[str, Any] | None:
-    if previous is None:
-        return None
-    return {
-        "period": previous.period,
-        "status": previous.status.value,
-        "status_vi": previous.status.label_vi,
-        "actual": previous.actual,
-        "target": previous.target,
-        "approximately": previous.approximately,
-    }
 
 
 AsOfQuery = Annotated[
@@ -184,23 +148,17 @@ def get_status(
         elif format in ("ndjson", "csv"):
             board = []
         elif format == "json":
-            # Today's page straight from the snapshot's rows, as the stream: no Evaluation per row.
+            # Today's page straight from the items the refresh encoded, as the stream: no Python object per value.
             indicators, regions = _within_reach(scope, catalogue, indicators, regions)
-            rows = read_snapshot_rows(
+            rows = read_snapshot_items(
                 conn, indicators=indicators, regions=regions, after=after, limit=limit + 1 if limit else None
             )
             more = limit is not None and len(rows) > limit
             page_rows = rows[:limit] if limit is not None else rows
-            return json_response(
-                {
-                    "as_of": day,
-                    "known_at": None,
-                    "source": "snapshot",
-                    "computed_at": info.computed_at if info is not None else None,
-                    "items": [snapshot_item(row) for row in page_rows],
-                    "next": encode_cursor(page_rows[-1][:2]) if more else None,
-                }
-            )
+            computed_at = info.computed_at if info is not None else None
+            head = {"as_of": day, "known_at": None, "source": "snapshot", "computed_at": computed_at}
+            next_cursor = encode_cursor(page_rows[-1][:2]) if more else None
+            return snapshot_page(head, [item for _, _, item in page_rows], next_cursor)
         else:
             board = read_snapshot(
                 conn, indicators=indicators, regions=regions, after=after, limit=limit + 1 if limit else None
@@ -211,10 +169,10 @@ def get_status(
             if format == "csv":
                 chunks = streamed_csv(pool.connection, indicators, regions)
                 return StreamingResponse(chunks, media_type=CSV_MEDIA_TYPE)
-            batches = streamed_rows(
-                pool.connection, lambda c: stream_snapshot_rows(c, indicators=indicators, regions=regions)
+            batches = streamed_batches(
+                pool.connection, lambda c: stream_snapshot_items(c, indicators=indicators, regions=regions)
             )
-            return StreamingResponse(ndjson_rows(batches), media_type=NDJSON_MEDIA_TYPE)
+            return StreamingResponse(ndjson_items(batches), media_type=NDJSON_MEDIA_TYPE)
         items = (evaluation_out(e) for e in scope.visible(board))
         if format == "csv":
             return StreamingResponse(csv_lines(items), media_type=CSV_MEDIA_TYPE)
