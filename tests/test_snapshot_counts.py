@@ -16,6 +16,7 @@ from indicators.commune_level import aggregated_regions
 from indicators.periods import Frequency, Period
 from ingest.board import refresh_snapshot
 from ingest.catalogue_store import load_catalogue_into, read_catalogue
+from ingest.migrate import migrate
 from ingest.snapshot import count_snapshot
 from tests.conftest import REPO
 
@@ -105,3 +106,17 @@ def test_the_snapshot_has_no_foreign_keys_and_a_deleted_indicator_leaves_no_rows
     assert conn.execute("SELECT count(*) FROM indicator_status WHERE indicator = %s", [kept]).fetchone() == (
         len(catalogue.regions_of(catalogue.indicators[kept])),
     )  # the others' rows stay
+
+
+def test_upgrading_to_stored_items_empties_the_counts_with_the_snapshot(conn: psycopg.Connection[Any]) -> None:
+    """Migration 0020 empties the snapshot (its rows have no stored item); the counts of its communes must go with
+    it, or /metrics and the overview would count rows that no longer exist until the next full refresh."""
+    catalogue = _load(conn, with_data=2)
+    refresh_snapshot(conn, catalogue, AS_OF)
+    conn.execute("ALTER TABLE indicator_status DROP COLUMN item")  # the database as 0019 left it
+    conn.execute("DELETE FROM schema_migrations WHERE version = 20")
+    assert [m.version for m in migrate(conn)] == [20]
+    for table in ("snapshot_refreshes", "indicator_status", "status_counts"):
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
+    refresh_snapshot(conn, catalogue, AS_OF)
+    assert conn.execute(COUNTS).fetchall() == _grouped(conn, catalogue)

@@ -6,4 +6,5 @@
 -- again (about 30 s for a national board) the board is judged live, as when a service starts without one.
 DELETE FROM snapshot_refreshes;
 DELETE FROM indicator_status;
+DELETE FROM status_counts;  -- the communes counted from it (0016, 0019): none until the next full refresh
 ALTER TABLE indicator_status ADD COLUMN item bytea NOT NULL;
