@@ -15,12 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg_pool import ConnectionPool
 
-from ingest import direct_copy
 from ingest.catalogue_store import CatalogueCache
 from ingest.database import connect
-from ingest.json_stream import InputError
 from ingest.keys import ApiKey, authenticate
-from ingest.observations import BatchRejected, ImportSummary, TooManyRows, ingest_batch
+from ingest.observations import BatchRejected, ImportSummary, ingest_batch
 from ingest.submit import SubmitOptions, submit_batch
 from ingest.validation import RowValidator
 from tests.ingest_helpers import make_key
@@ -217,47 +215,6 @@ def test_values_judged_against_recent_ones_take_the_staged_path(
     assert [warning.row for warning in summary.warnings] == [3]
 
 
-def test_a_batch_sent_as_several_copy_statements_falls_back_when_a_later_one_meets_a_stored_key(
-    pool: ConnectionPool, key: ApiKey, conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(direct_copy, "CHUNK_ROWS", 2)
-    send(pool, key, csv(f"{QNGAI};quang_ngai;2023-Q2;7,2;official"))
-    threads = threading.active_count()
-    # Two statements of new keys end (their checks pass) before the third meets the stored key; all are undone.
-    body = csv(*quarters(1, 2, 3, 4), f"{QNGAI};quang_ngai;2023-Q1;7,2;official", f"{QNGAI};quang_ngai;2023-Q2;7,3;")
-    summary = send(pool, key, body)
-    assert (summary.path, summary.imported, summary.updated) == ("staged", 5, 1)
-    assert [(row[0], row[2], row[3]) for row in stored(conn)] == [
-        *((GRDP, f"2023-Q{quarter}", 1) for quarter in range(1, 5)),
-        (QNGAI, "2023-Q1", 1),
-        (QNGAI, "2023-Q2", 1),
-        (QNGAI, "2023-Q2", 2),
-    ]
-    assert threading.active_count() == threads  # the reading thread ended with the direct path
-
-
-def test_a_body_failing_after_several_copy_statements_writes_nothing(
-    pool: ConnectionPool, key: ApiKey, conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(direct_copy, "CHUNK_ROWS", 2)
-    threads = threading.active_count()
-    rows = [
-        {"indicator": GRDP, "region": "dong_thap", "period": f"2023-Q{quarter}", "value": 7} for quarter in (1, 2, 3)
-    ]
-    broken = json.dumps({"observations": rows})[:-2].encode() + b", {"  # met after a first statement of two rows
-    with pytest.raises(InputError):
-        send(pool, key, io.BytesIO(broken), "application/json")
-    with pytest.raises(TooManyRows):
-        submit_batch(pool, csv(*quarters(1, 2, 3, 4)), "text/csv", CatalogueCache(), key, SubmitOptions(max_rows=3))
-    with pytest.raises(BatchRejected) as refused:
-        send(pool, key, csv(*quarters(1, 2, 3), f"{GRDP};dong_thap;2023-Q4;x;official"))
-    assert [(error.row, error.field) for error in refused.value.summary.errors] == [(5, "value")]
-    assert stored(conn) == [] and submissions(conn) == []
-    assert threading.active_count() == threads
-    summary = send(pool, key, csv(*quarters(1, 2, 3)))  # the pool's connections are as good as before
-    assert (summary.path, summary.imported, len(stored(conn))) == ("direct", 3, 3)
-
-
 # The property: any mix of stored, new and repeated keys is answered and stored alike by the two paths.
 _KEYS = [(GRDP, "dong_thap", f"2023-Q{quarter}") for quarter in range(1, 5)] + [
     (QNGAI, "quang_ngai", f"2024-Q{quarter}") for quarter in range(1, 3)
@@ -298,7 +255,6 @@ def _outcome(
     batch=st.lists(_ROW, min_size=1, max_size=8),
     partial=st.booleans(),
     force=st.booleans(),
-    chunk_rows=st.sampled_from([1, 3, direct_copy.CHUNK_ROWS]),  # the direct COPY as several statements, or one
 )
 def test_the_direct_path_answers_and_stores_what_the_staged_path_does(
     db_url: str,
@@ -307,10 +263,7 @@ def test_the_direct_path_answers_and_stores_what_the_staged_path_does(
     batch: list[tuple[int, float, str]],
     partial: bool,
     force: bool,
-    chunk_rows: int,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(direct_copy, "CHUNK_ROWS", chunk_rows)
     outcomes = []
     with psycopg.connect(db_url, autocommit=True) as conn:  # each batch its own transaction, as the API's
         for direct in (False, True):
